@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class BusMessage:
+    id: str
+    topic: str
+    data: dict[str, Any]
+
+
+class BusUnavailable(Exception):
+    """The bus cannot be reached (e.g. Redis is down); callers degrade, they do not crash."""
+
+
+class Bus(abc.ABC):
+    @abc.abstractmethod
+    def publish(self, topic: str, data: dict[str, Any]) -> str:
+        """Append a message; returns its id."""
+
+    @abc.abstractmethod
+    def read(self, after: str | None, count: int = 500, timeout: float = 0.0) -> list[BusMessage]:
+        """Messages with an id after `after` (None: only those published from now on), oldest first,
+        waiting up to `timeout` seconds for the first one."""
+
+    @abc.abstractmethod
+    def last_id(self) -> str | None:
+        """Id of the newest message, or None when the stream is empty."""
+
+    @abc.abstractmethod
+    def oldest_id(self) -> str | None:
+        """Id of the oldest message still held (older ones were trimmed)."""
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,186 @@
+"""`cityops`: run everything in one process, or each part on its own."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from dataclasses import replace
+
+from . import __version__, config
+
+log = logging.getLogger("cityops")
+
+
+def _settings(args: argparse.Namespace) -> config.Settings:
+    return config.load(
+        getattr(args, "config", None), port=getattr(args, "port", None), host=getattr(args, "host", None),
+        data_dir=getattr(args, "data_dir", None), seed=getattr(args, "seed", None),
+        demo_speed=getattr(args, "speed", None), scenario=getattr(args, "scenario", None),
+        lang=getattr(args, "lang", None))
+
+
+def _common(p: argparse.ArgumentParser, web: bool = False, demo: bool = False) -> None:
+    p.add_argument("--config", help="TOML settings file (see `cityops config`)")
+    p.add_argument("--data-dir", help="directory for the SQLite store and local state")
+    if web:
+        p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+        p.add_argument("--port", type=int, help="web port (default 8050; the push relay takes port+1)")
+        p.add_argument("--lang", choices=["zh-CN", "en"], help="default language of the screens")
+    if demo:
+        p.add_argument("--seed", type=int, help="random seed of the demo city (default 7)")
+        p.add_argument("--speed", type=float, help="demo pace multiplier (default 1)")
+        p.add_argument("--scenario", choices=["storm", "pollution", "rush-hour"], help="start a demo scenario")
+
+
+def _logging(settings: config.Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("websockets").setLevel(logging.WARNING)
+
+
+class _Stopper:
+    """Ctrl-C / SIGTERM sets one event; every part watches it and stops in order."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        signal.signal(signal.SIGINT, self._handle)
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, *_):
+        if self.event.is_set():
+            sys.exit(130)   # a second Ctrl-C: stop now
+        print("\nstopping CityOps …", flush=True)
+        self.event.set()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .runtime import Runtime
+    settings = _settings(args)
+    _logging(settings)
+    stopper = _Stopper()
+    runtime = Runtime(settings, web=True, push=True, connectors=True, demo=settings.demo)
+    runtime.start()
+    print(runtime.banner(), flush=True)
+    stopper.event.wait()
+    runtime.stop()
+    print("CityOps stopped; the store is consistent.", flush=True)
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from .runtime import Runtime
+    settings = replace(_settings(args), demo=False)
+    _logging(settings)
+    stopper = _Stopper()
+    runtime = Runtime(settings, web=True, push=args.with_push, connectors=False, demo=False)
+    runtime.start()
+    print(f"CityOps web on {runtime.url}", flush=True)
+    stopper.event.wait()
+    runtime.stop()
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .runtime import Runtime
+    settings = _settings(args)
+    if args.connector:
+        settings = replace(settings, connectors=",".join(args.connector))
+    _logging(settings)
+    stopper = _Stopper()
+    runtime = Runtime(settings, web=False, push=False, connectors=True, demo=False)
+    runtime.start()
+    print(f"CityOps ingest: {settings.connectors}", flush=True)
+    stopper.event.wait()
+    runtime.stop()
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .demo.city import build_city
+    from .demo.feeds import DemoFeeds
+    settings = _settings(args)
+    _logging(settings)
+    stopper = _Stopper()
+    feeds = DemoFeeds(build_city(settings.seed), settings.seed, settings.demo_speed, settings.scenario)
+    endpoints = feeds.start()
+    print("The demo city serves its feeds at:", flush=True)
+    for name, url in vars(endpoints).items():
+        print(f"  CITYOPS_{name.upper()}={url}", flush=True)
+    stopper.event.wait()
+    feeds.stop()
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from .store import migrate, open_store
+    settings = _settings(args)
+    store = open_store(settings.effective_database_url)
+    if args.db_command == "upgrade":
+        store.upgrade()
+    print(f"schema at revision {migrate.current_revision(store.engine)} "
+          f"({store.engine.url.render_as_string(hide_password=True)})")
+    store.close()
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    if args.effective:
+        print(json.dumps(_settings(args).__dict__, indent=2, default=str))
+        return 0
+    for name, default, doc in config.describe():
+        print(f"{name:28} default {default:28} {doc}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cityops", description="CityOps city operations command center")
+    parser.add_argument("--version", action="version", version=f"cityops {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="everything in one process: demo city, connectors, ingest, push, web")
+    _common(p, web=True, demo=True)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("web", help="the web server only")
+    _common(p, web=True)
+    p.add_argument("--with-push", action="store_true", help="also run the push relay in this process")
+    p.set_defaults(func=cmd_web)
+
+    p = sub.add_parser("ingest", help="connectors and ingest only")
+    _common(p)
+    p.add_argument("--connector", action="append", help="run only this connector (repeatable)")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("simulate", help="serve the demo city's feeds only")
+    _common(p, demo=True)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("db", help="database schema")
+    _common(p)
+    p.add_argument("db_command", choices=["upgrade", "current"])
+    p.set_defaults(func=cmd_db)
+
+    from .cli_admin import add_parsers
+    add_parsers(sub, lambda parser: _common(parser, web=True))
+
+    p = sub.add_parser("config", help="list every setting with its default and meaning")
+    _common(p)
+    p.add_argument("--effective", action="store_true", help="print the settings in force")
+    p.set_defaults(func=cmd_config)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:   # bad settings: say so where the person typed them
+        print(f"cityops: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Settings: every one has a working embedded default. Read from CITYOPS_* environment variables,
+optionally from a TOML file (CITYOPS_CONFIG or --config); the environment wins over the file.
+
+This module is the one place settings are documented: `cityops config` prints them all.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def _doc(default: Any, text: str) -> Any:
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: str = _doc("./cityops-data", "Directory for the SQLite file, demo passwords and checkpoints.")
+    database_url: str = _doc("", "SQLAlchemy URL; empty means a SQLite file in data_dir. "
+                                 "PostgreSQL: postgresql+psycopg://user@host/db")
+    bus_url: str = _doc("memory://", "memory:// (in-process) or redis://host:6379/0 (Redis Streams).")
+    cache_url: str = _doc("simple://", "simple:// (per process) or redis://host:6379/1.")
+    host: str = _doc("127.0.0.1", "Address the web server listens on.")
+    port: int = _doc(8050, "Port of the web server.")
+    push_port: int = _doc(0, "Port of the push relay (WebSocket); 0 means web port + 1.")
+    push_public_url: str = _doc("", "URL browsers use for the push relay; empty means ws://<page host>:<push_port>/.")
+    lang: str = _doc("zh-CN", "Default language of the screens: zh-CN or en.")
+    timezone: str = _doc("Asia/Shanghai", "The city's time zone (rush hours, 'today', deadlines).")
+    tile_url: str = _doc("", "Optional XYZ tile URL of the city's own tile server; empty uses the offline base map.")
+    demo: bool = _doc(True, "Start the built-in demo city's feed servers and point connectors at them.")
+    seed: int = _doc(7, "Random seed of the demo city (same seed, same city).")
+    demo_speed: float = _doc(1.0, "Demo pace: multiplies how often reports, readings and alerts arrive.")
+    scenario: str = _doc("", "Demo scenario: storm, pollution or rush-hour; empty for an ordinary day.")
+    connectors: str = _doc("open311,traffic,gtfs_rt,sensorthings,cap",
+                           "Comma-separated connectors that `run` starts.")
+    open311_url: str = _doc("", "Base URL of the Open311 GeoReport v2 server (…/open311/v2); empty: the demo city's.")
+    open311_api_key: str = _doc("", "API key for the Open311 server, if it wants one.")
+    traffic_ws_url: str = _doc("", "WebSocket URL of the segment-speed stream; empty: the demo city's.")
+    gtfs_rt_url: str = _doc("", "URL of the GTFS-realtime VehiclePositions feed; empty: the demo city's.")
+    sensorthings_url: str = _doc("", "Base URL of the SensorThings API (…/v1.1); empty: the demo city's.")
+    cap_url: str = _doc("", "URL of the CAP alert index (Atom); empty: the demo city's.")
+    poll_seconds: float = _doc(10.0, "How often polling connectors ask their source.")
+    http_timeout: float = _doc(10.0, "Timeout in seconds of every connector network call.")
+    stale_after_seconds: float = _doc(120.0, "A source with no success for this long is shown as stale.")
+    secret_key: str = _doc("", "Session signing key; empty: one is generated and kept in data_dir.")
+    log_format: str = _doc("text", "text or json.")
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir).resolve() / 'cityops.sqlite3'}"
+
+    @property
+    def effective_push_port(self) -> int:
+        return self.push_port or self.port + 1
+
+
+def _coerce(value: str, kind: type) -> Any:
+    if kind is bool:
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if kind is int:
+        return int(value)
+    if kind is float:
+        return float(value)
+    return value
+
+
+def load(path: str | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Defaults ← TOML file ← CITYOPS_* environment ← explicit overrides (command-line options)."""
+    env = dict(os.environ if env is None else env)
+    values: dict[str, Any] = {}
+    path = path or env.get("CITYOPS_CONFIG")
+    types = {f.name: type(f.default) for f in fields(Settings)}
+    if path:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        data = data.get("cityops", data)
+        unknown = set(data) - set(types)
+        if unknown:
+            raise ValueError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+        values.update(data)
+    for name, kind in types.items():
+        raw = env.get(f"CITYOPS_{name.upper()}")
+        if raw is not None:
+            try:
+                values[name] = _coerce(raw, kind)
+            except ValueError:
+                raise ValueError(f"CITYOPS_{name.upper()}={raw!r} is not a valid {kind.__name__}") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = replace(Settings(), **values)
+    if settings.lang not in ("zh-CN", "en"):
+        raise ValueError(f"lang must be zh-CN or en, not {settings.lang!r}")
+    return settings
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(environment variable, default, meaning) for every setting."""
+    return [(f"CITYOPS_{f.name.upper()}", repr(f.default), f.metadata.get("doc", "")) for f in fields(Settings)]

@@ -1,0 +1,1 @@
+"""The pure domain model. Nothing in this package does IO."""

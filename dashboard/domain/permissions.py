@@ -1,0 +1,67 @@
+"""Who may see and do what: the permission matrix, in one readable place. Deny by default.
+
+Pages and API routes are listed with the roles that may use them; anything not listed is refused.
+Incident actions are checked by the workflow (dashboard.domain.workflow) on top of this.
+"""
+from __future__ import annotations
+
+from .workflow import ADMIN, DISPATCHER, LEADER, OPERATOR, WALL
+
+ALL_SIGNED_IN = frozenset({ADMIN, DISPATCHER, OPERATOR, LEADER})
+STAFF = frozenset({ADMIN, DISPATCHER})
+
+# Page path → roles. The wall role (a kiosk) sees only the wall.
+PAGES: dict[str, frozenset[str]] = {
+    "/": ALL_SIGNED_IN,                       # operations picture
+    "/dispatch": frozenset({ADMIN, DISPATCHER, OPERATOR}),
+    "/review": frozenset({ADMIN, DISPATCHER, LEADER}),
+    "/wall": frozenset({ADMIN, DISPATCHER, LEADER, WALL}),
+    "/feeds": frozenset({ADMIN, DISPATCHER}),
+    "/admin/audit": frozenset({ADMIN}),
+}
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/readyz"})
+
+# (method, API route pattern) → roles.
+API: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/api/v1/incidents"): frozenset({ADMIN, DISPATCHER, OPERATOR, LEADER}),
+    ("GET", "/api/v1/incidents/<id>"): frozenset({ADMIN, DISPATCHER, OPERATOR, LEADER}),
+    ("GET", "/api/v1/incidents/<id>/history"): frozenset({ADMIN, DISPATCHER, OPERATOR, LEADER}),
+    ("POST", "/api/v1/incidents"): STAFF,
+    ("POST", "/api/v1/incidents/<id>/actions"): frozenset({ADMIN, DISPATCHER, OPERATOR}),
+    ("GET", "/api/v1/operations"): frozenset({ADMIN, DISPATCHER, OPERATOR, LEADER, WALL}),
+    ("GET", "/api/v1/feeds"): STAFF,
+    ("GET", "/api/v1/audit"): frozenset({ADMIN}),
+}
+
+# Who sees reporters' names and phone numbers unmasked.
+SEES_REPORTER = frozenset({ADMIN, DISPATCHER})
+
+
+def may_open_page(role: str | None, path: str) -> bool:
+    return role is not None and role in PAGES.get(_page_key(path), frozenset())
+
+
+def may_call_api(role: str | None, method: str, route: str) -> bool:
+    return role is not None and role in API.get((method.upper(), route), frozenset())
+
+
+def _page_key(path: str) -> str:
+    path = "/" + path.strip("/")
+    return path if path in PAGES else path.rsplit("/", 1)[0] or "/" if path.count("/") > 1 else path
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****5678: keep the first three and last four digits."""
+    if not phone:
+        return phone
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
+
+
+def mask_name(name: str | None) -> str | None:
+    """张** / J***: keep the first character."""
+    if not name:
+        return name
+    return name[0] + "*" * max(1, len(name) - 1)

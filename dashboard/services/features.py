@@ -1,0 +1,79 @@
+"""Shapes the live layers share: GeoJSON features for incidents, segments, stations and alerts.
+The snapshot and the bus deltas use the same functions, so the browser applies one format."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dashboard.domain import categories, workflow
+from dashboard.domain.city import City
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def incident_feature(row: dict, now: datetime) -> dict[str, Any]:
+    cat = categories.BY_CODE.get(row["category"])
+    overdue = bool(row.get("deadline") and row["status"] in workflow.OPEN_STATUSES and row["deadline"] < now)
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]} if row.get("lon") is not None else None,
+        "properties": {
+            "id": row["id"], "code": row.get("code"), "category": row["category"],
+            "category_name_zh": cat.name_zh if cat else row["category"],
+            "category_name_en": cat.name_en if cat else row["category"],
+            "title": row["title"], "priority": row["priority"], "status": row["status"],
+            "district": row.get("district"), "department": row.get("department"),
+            "deadline": _iso(row.get("deadline")), "created_at": _iso(row.get("created_at")),
+            "overdue": overdue,
+        },
+    }
+
+
+def segment_item(segment_id: str, state: dict | None) -> dict[str, Any]:
+    state = state or {}
+    return {"id": segment_id, "speed_kmh": state.get("speed_kmh"), "ci": state.get("ci"), "level": state.get("level")}
+
+
+def station_item(station_id: str, state: dict | None) -> dict[str, Any]:
+    state = state or {}
+    return {"id": station_id, "aqi": state.get("aqi"), "level": state.get("level"),
+            "primary": list(state.get("primary_pollutants") or []), "updated_at": _iso(state.get("observed_at"))}
+
+
+def alert_feature(row: dict) -> dict[str, Any]:
+    return {
+        "type": "Feature", "geometry": row.get("geometry"),
+        "properties": {
+            "identifier": row["identifier"], "event": row.get("event"), "severity": row.get("severity"),
+            "urgency": row.get("urgency"), "headline_zh": row.get("headline_zh"),
+            "headline_en": row.get("headline_en"), "status": row["status"], "expires": _iso(row.get("expires")),
+            "sent": _iso(row.get("sent")), "area_desc": row.get("area_desc"),
+        },
+    }
+
+
+def event_item(kind: str, source: str, title_zh: str, title_en: str, at: datetime,
+               lat: float | None, lon: float | None, ref: Any = None) -> dict[str, Any]:
+    return {"kind": kind, "source": source, "title_zh": title_zh, "title_en": title_en, "at": _iso(at),
+            "lat": lat, "lon": lon, "ref": ref}
+
+
+def incident_event(row: dict) -> dict[str, Any]:
+    cat = categories.BY_CODE.get(row["category"])
+    title_zh = row["title"]
+    title_en = f"{cat.name_en if cat else row['category']} · {row.get('address') or row.get('code')}"
+    return event_item("incident", row["source"], title_zh, title_en, row["created_at"], row.get("lat"),
+                      row.get("lon"), row["id"])
+
+
+def alert_event(row: dict) -> dict[str, Any]:
+    return event_item("alert", "cap", row.get("headline_zh") or row.get("event") or "",
+                      row.get("headline_en") or row.get("event") or "", row["sent"], None, None, row["identifier"])
+
+
+def district_collection(city: City) -> dict:
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": d.geometry,
+         "properties": {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en}} for d in city.districts]}

@@ -1,0 +1,233 @@
+"""Ingest: validate, dedupe, store, keep the latest state, apply the rules, publish.
+
+IngestService is the sink every connector writes into (connectors.base.IngestSink). One batch is one
+transaction; bus messages go out only after it commits.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+from dashboard.bus import BusUnavailable
+from dashboard.domain import aqi, congestion, rules, workflow
+from dashboard.domain.events import AIR_READING, ALERT, CASE_REPORT, SEGMENT_SPEED, VEHICLE_POSITION, Event, utc
+from dashboard.domain.geo import line_midpoint
+from dashboard.domain.incidents import IncidentDraft
+from dashboard.store import feeds, incidents as incident_store, state as state_store, utcnow
+
+from . import features
+from .container import Services
+from .operations import key_figures
+
+log = logging.getLogger(__name__)
+
+Publications = list[tuple[str, dict[str, Any]]]
+
+
+class IngestService:
+    def __init__(self, services: Services, figures_every: float = 1.0) -> None:
+        self.services = services
+        self.figures_every = figures_every
+        self._figures_lock = threading.Lock()
+        self._figures_sent_at = 0.0
+
+    # -- the sink interface -------------------------------------------------------------------
+    def ingest(self, connector: str, events: list[Event]) -> list[Event]:
+        """Store a batch; returns the events that were new."""
+        now = utcnow()
+        pubs: Publications = []
+        with self.services.store.begin() as conn:
+            new = feeds.insert_events(conn, events, now)
+            by_kind: dict[str, list[Event]] = {}
+            for e in sorted(new, key=lambda e: e.updated_at):
+                by_kind.setdefault(e.kind, []).append(e)
+            self._segments(conn, by_kind.get(SEGMENT_SPEED, []), pubs)
+            self._stations(conn, by_kind.get(AIR_READING, []), pubs)
+            self._vehicles(conn, by_kind.get(VEHICLE_POSITION, []))
+            self._alerts(conn, by_kind.get(ALERT, []), now, pubs)
+            self._cases(conn, by_kind.get(CASE_REPORT, []), now, pubs)
+            feeds.record_health(conn, connector, True, "", now, events=len(new))
+        self._publish(pubs)
+        if pubs:
+            self.publish_figures()
+        return new
+
+    def dead_letter(self, connector: str, raw: str | bytes, reason: str) -> None:
+        now = utcnow()
+        with self.services.store.begin() as conn:
+            feeds.add_dead_letter(conn, connector, raw, reason, now)
+            feeds.bump_dead_letters(conn, connector, now)
+        log.warning("dead letter from %s: %s", connector, reason)
+
+    def load_checkpoint(self, connector: str) -> str | None:
+        with self.services.store.connect() as conn:
+            return feeds.load_checkpoint(conn, connector)
+
+    def save_checkpoint(self, connector: str, value: str) -> None:
+        with self.services.store.begin() as conn:
+            feeds.save_checkpoint(conn, connector, value, utcnow())
+
+    def report_health(self, connector: str, ok: bool, detail: str = "", events: int = 0) -> None:
+        with self.services.store.begin() as conn:
+            feeds.record_health(conn, connector, ok, detail, utcnow(), events=0)
+
+    # -- publishing ---------------------------------------------------------------------------
+    def _publish(self, pubs: Publications) -> None:
+        try:
+            for topic, data in pubs:
+                self.services.bus.publish(topic, data)
+        except BusUnavailable as exc:   # stored is stored; browsers catch up from the snapshot
+            log.warning("bus unavailable, %d live updates not sent: %s", len(pubs), exc)
+
+    def publish_figures(self, force: bool = False) -> None:
+        """Key figures at most once per `figures_every` seconds (they are counts over the store)."""
+        with self._figures_lock:
+            if not force and time.monotonic() - self._figures_sent_at < self.figures_every:
+                return
+            self._figures_sent_at = time.monotonic()
+        with self.services.store.connect() as conn:
+            figures = key_figures(self.services, conn)
+        self._publish([("figures", figures)])
+
+    # -- per kind -----------------------------------------------------------------------------
+    def _create_incident(self, conn, draft: IncidentDraft, dedupe_key: str | None, pubs: Publications) -> None:
+        if dedupe_key and incident_store.open_by_dedupe_key(conn, dedupe_key):
+            return
+        if incident_store.find_by_source(conn, draft.source, draft.source_ref):
+            return
+        now = utcnow()
+        row = incident_store.create(conn, draft, workflow.REPORTED, "system", workflow.SYSTEM, now, dedupe_key)
+        pubs.append(("incident.upsert", features.incident_feature(row, now)))
+        pubs.append(("event.new", features.incident_event(row)))
+
+    def _segments(self, conn, events: list[Event], pubs: Publications) -> None:
+        if not events:
+            return
+        segs = self.services.segments_by_id
+        states = state_store.segment_states(conn, list({e.payload.get("segment_id") for e in events}))
+        changed: dict[str, dict] = {}
+        for e in events:
+            seg = segs.get(e.payload.get("segment_id"))
+            if seg is None:
+                continue   # a segment the city does not know: the event is kept, there is no state to move
+            prev = changed.get(seg.id) or states.get(seg.id)
+            if prev and prev["observed_at"] >= e.observed_at:
+                continue   # out of order: an older reading never overwrites a newer one
+            speed = e.payload.get("speed_kmh")
+            ci = congestion.congestion_index(speed, seg.free_flow_kmh)
+            slow_since, long_enough = rules.track_slow(speed, seg.free_flow_kmh,
+                                                       prev["slow_since"] if prev else None, e.observed_at)
+            changed[seg.id] = {"segment_id": seg.id, "speed_kmh": speed, "flow_vph": e.payload.get("flow_vph"),
+                               "ci": ci, "level": congestion.congestion_level(ci), "observed_at": e.observed_at,
+                               "slow_since": slow_since}
+            if long_enough:
+                lon, lat = _midpoint(seg.geometry)
+                draft = rules.congestion_draft(seg.id, seg.name_zh, speed, seg.free_flow_kmh, lon, lat,
+                                               seg.district, slow_since, e.observed_at)
+                self._create_incident(conn, draft, f"congestion:{seg.id}", pubs)
+        state_store.upsert_segment_states(conn, list(changed.values()))
+        if changed:
+            pubs.append(("segments.update", {"items": [features.segment_item(k, v) for k, v in changed.items()]}))
+
+    def _stations(self, conn, events: list[Event], pubs: Publications) -> None:
+        if not events:
+            return
+        stations = self.services.stations_by_id
+        states = state_store.station_states(conn, list({e.payload.get("station_id") for e in events}))
+        touched: set[str] = set()
+        for e in events:
+            sid = e.payload.get("station_id")
+            pollutant = e.payload.get("pollutant")
+            if sid not in stations or pollutant not in aqi.POLLUTANTS:
+                continue
+            st = states.setdefault(sid, {"station_id": sid, "readings": {}, "observed_at": e.observed_at})
+            readings = dict(st["readings"] or {})
+            prev = readings.get(pollutant)
+            if prev and prev["at"] >= e.observed_at.isoformat():
+                continue
+            readings[pollutant] = {"value": e.payload.get("value"), "at": e.observed_at.isoformat()}
+            st["readings"] = readings
+            st["observed_at"] = max(st["observed_at"], e.observed_at)
+            touched.add(sid)
+        for sid in sorted(touched):
+            st = states[sid]
+            result = aqi.compute({p: r["value"] for p, r in st["readings"].items() if r.get("value") is not None})
+            row = {"station_id": sid, "readings": st["readings"], "aqi": result.aqi, "level": result.level,
+                   "primary_pollutants": list(result.primary), "observed_at": st["observed_at"]}
+            state_store.upsert_station_state(conn, row)
+            pubs.append(("station.update", features.station_item(sid, row)))
+            station = stations[sid]
+            draft = rules.air_exceedance_draft(sid, station.name_zh, result, station.lon, station.lat,
+                                               station.district, st["observed_at"])
+            if draft:
+                self._create_incident(conn, draft, f"aqi:{sid}", pubs)
+
+    def _vehicles(self, conn, events: list[Event]) -> None:
+        latest: dict[str, Event] = {}
+        for e in events:
+            vid = e.payload.get("vehicle_id")
+            if vid and e.lat is not None and e.lon is not None:
+                if vid not in latest or latest[vid].observed_at < e.observed_at:
+                    latest[vid] = e
+        state_store.upsert_vehicles(conn, [
+            {"vehicle_id": vid, "route_id": e.payload.get("route_id"), "trip_id": e.payload.get("trip_id"),
+             "lat": e.lat, "lon": e.lon, "bearing": e.payload.get("bearing"),
+             "speed_kmh": e.payload.get("speed_kmh"), "observed_at": e.observed_at} for vid, e in latest.items()])
+
+    def _alerts(self, conn, events: list[Event], now: datetime, pubs: Publications) -> None:
+        for e in events:
+            p = e.payload
+            msg_type = p.get("msg_type") or "Alert"
+            referenced = [r.split(",")[1] if "," in r else r for r in (p.get("references") or [])]
+            for ref in referenced:
+                if state_store.set_alert_status(conn, ref, "cancelled" if msg_type == "Cancel" else "superseded"):
+                    old = state_store.get_alert(conn, ref)
+                    pubs.append(("alert.upsert", features.alert_feature(old)))
+            if msg_type == "Cancel":
+                status = "cancelled"
+            elif p.get("status", "Actual") != "Actual":
+                status = "exercise"   # Exercise/Test/System/Draft messages are kept but never shown as live
+            else:
+                status = "active"
+            row = {
+                "identifier": e.source_id, "sender": p.get("sender"), "sent": e.observed_at, "msg_type": msg_type,
+                "status": status, "event": p.get("event"), "severity": p.get("severity"), "urgency": p.get("urgency"),
+                "certainty": p.get("certainty"), "headline_zh": p.get("headline_zh") or p.get("headline"),
+                "headline_en": p.get("headline_en") or p.get("headline"), "area_desc": p.get("area_desc"),
+                "geometry": p.get("geometry"), "effective": _dt(p.get("effective")), "expires": _dt(p.get("expires")),
+                "payload": p,
+            }
+            state_store.upsert_alert(conn, row)
+            if status == "active":
+                pubs.append(("alert.upsert", features.alert_feature(row)))
+                pubs.append(("event.new", features.alert_event(row)))
+                draft = rules.alert_draft(e, self._district_at(e.lon, e.lat))
+                if draft:
+                    self._create_incident(conn, draft, f"alert:{e.source_id}", pubs)
+
+    def _cases(self, conn, events: list[Event], now: datetime, pubs: Publications) -> None:
+        for e in events:
+            if incident_store.find_by_source(conn, e.source, e.source_id):
+                continue   # a later version of a known report: the incident follows its own loop
+            draft = rules.case_report_draft(e, self._district_at(e.lon, e.lat))
+            self._create_incident(conn, draft, None, pubs)
+
+    def _district_at(self, lon: float | None, lat: float | None) -> str | None:
+        if lon is None or lat is None:
+            return None
+        return self.services.city.district_at(lon, lat)
+
+
+def _midpoint(geometry: dict) -> tuple[float, float]:
+    return line_midpoint(geometry["coordinates"])
+
+
+def _dt(value: Any) -> datetime | None:
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value
+    return utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))

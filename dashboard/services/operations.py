@@ -1,0 +1,84 @@
+"""The operations picture: everything the map and the key figures show, read from the store."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from dashboard.domain import aqi, congestion
+from dashboard.store import incidents as incident_store, state as state_store
+from dashboard.store import utcnow
+
+from . import features
+from .container import Services
+
+
+def city_congestion(services: Services, segment_states: dict[str, dict]) -> float | None:
+    return congestion.weighted_index([
+        (segment_states.get(s.id, {}).get("ci"), s.free_flow_kmh) for s in services.city.segments])
+
+
+def city_air(station_states: dict[str, dict]) -> aqi.AqiResult:
+    """City AQI from the mean of each pollutant over the stations (as city-level releases do)."""
+    sums: dict[str, list[float]] = {}
+    for st in station_states.values():
+        for pollutant, reading in (st.get("readings") or {}).items():
+            if reading.get("value") is not None:
+                sums.setdefault(pollutant, []).append(float(reading["value"]))
+    return aqi.compute({p: sum(v) / len(v) for p, v in sums.items()})
+
+
+def key_figures(services: Services, conn, now: datetime | None = None,
+                segment_states: dict | None = None, station_states: dict | None = None) -> dict[str, Any]:
+    now = now or utcnow()
+    segment_states = state_store.segment_states(conn) if segment_states is None else segment_states
+    station_states = state_store.station_states(conn) if station_states is None else station_states
+    counts = incident_store.figures(conn, services.day_start(now), now)
+    air = city_air(station_states)
+    return counts | {
+        "city_ci": city_congestion(services, segment_states),
+        "city_aqi": air.aqi, "aqi_level": air.level, "primary": list(air.primary),
+        "active_alerts": len(state_store.active_alerts(conn, now)),
+        "at": now.isoformat(),
+    }
+
+
+def newest_events(conn, now: datetime, limit: int = 20) -> list[dict]:
+    items = [features.incident_event(r) for r in incident_store.recent(conn, limit)]
+    items += [features.alert_event(a) for a in state_store.active_alerts(conn, now)[:limit]]
+    items.sort(key=lambda e: e["at"] or "", reverse=True)
+    return items[:limit]
+
+
+def operations_snapshot(services: Services) -> dict[str, Any]:
+    city = services.city
+    now = utcnow()
+    last_id = services.bus.last_id()   # read first: anything published later reaches the page as a delta
+    with services.store.connect() as conn:
+        seg_states = state_store.segment_states(conn)
+        st_states = state_store.station_states(conn)
+        incidents = incident_store.open_incidents(conn)
+        alerts = state_store.active_alerts(conn, now)
+        figures = key_figures(services, conn, now, seg_states, st_states)
+        events = newest_events(conn, now)
+    segments = [{"type": "Feature", "geometry": s.geometry, "properties": {
+        "name_zh": s.name_zh, "name_en": s.name_en, "free_flow_kmh": s.free_flow_kmh,
+        **features.segment_item(s.id, seg_states.get(s.id))}} for s in city.segments]
+    stations = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]}, "properties": {
+        "name_zh": s.name_zh, "name_en": s.name_en, **features.station_item(s.id, st_states.get(s.id))}}
+        for s in city.stations]
+    lons = [p[0] for d in city.districts for p in d.geometry["coordinates"][0]]
+    lats = [p[1] for d in city.districts for p in d.geometry["coordinates"][0]]
+    return {
+        "districts": features.district_collection(city),
+        "segments": {"type": "FeatureCollection", "features": segments},
+        "stations": {"type": "FeatureCollection", "features": stations},
+        "incidents": {"type": "FeatureCollection",
+                      "features": [f for f in (features.incident_feature(r, now) for r in incidents) if f["geometry"]]},
+        "alerts": {"type": "FeatureCollection", "features": [features.alert_feature(a) for a in alerts if a.get("geometry")]},
+        "figures": figures,
+        "events": events,
+        "bus_last_id": last_id,
+        "center": [city.center[1], city.center[0]],
+        "bounds": [[min(lats), min(lons)], [max(lats), max(lons)]],
+        "generated_at": now.astimezone(timezone.utc).isoformat(),
+    }

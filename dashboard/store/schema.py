@@ -1,0 +1,262 @@
+"""The tables. Migrations (store/migrations) are the source of truth for existing databases;
+this module describes the head revision for queries and for autogenerate."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+JSON = sa.JSON().with_variant(JSONB(), "postgresql")
+TS = sa.DateTime(timezone=True)
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+districts = sa.Table(
+    "districts", metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name_zh", sa.String(100), nullable=False),
+    sa.Column("name_en", sa.String(100), nullable=False),
+    sa.Column("geometry", JSON, nullable=False),
+)
+
+departments = sa.Table(
+    "departments", metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name_zh", sa.String(100), nullable=False),
+    sa.Column("name_en", sa.String(100), nullable=False),
+    sa.Column("categories", JSON, nullable=False),
+    sa.Column("districts", JSON, nullable=False),
+)
+
+road_segments = sa.Table(
+    "road_segments", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name_zh", sa.String(100), nullable=False),
+    sa.Column("name_en", sa.String(100), nullable=False),
+    sa.Column("district", sa.String(32), nullable=False, index=True),
+    sa.Column("free_flow_kmh", sa.Float, nullable=False),
+    sa.Column("geometry", JSON, nullable=False),
+)
+
+stations = sa.Table(
+    "stations", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name_zh", sa.String(100), nullable=False),
+    sa.Column("name_en", sa.String(100), nullable=False),
+    sa.Column("district", sa.String(32), nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+)
+
+events = sa.Table(
+    "events", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("source_id", sa.String(200), nullable=False),
+    sa.Column("observed_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("received_at", TS, nullable=False),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("payload", JSON, nullable=False),
+    # One row per version of a record: replays are ignored, newer versions are kept.
+    sa.UniqueConstraint("source", "kind", "source_id", "updated_at"),
+    sa.Index(None, "kind", "observed_at"),
+    sa.Index(None, "received_at"),
+)
+
+segment_state = sa.Table(
+    "segment_state", metadata,
+    sa.Column("segment_id", sa.String(32), primary_key=True),
+    sa.Column("speed_kmh", sa.Float),
+    sa.Column("flow_vph", sa.Integer),
+    sa.Column("ci", sa.Float),
+    sa.Column("level", sa.String(16)),
+    sa.Column("observed_at", TS, nullable=False),
+    sa.Column("slow_since", TS),
+)
+
+station_state = sa.Table(
+    "station_state", metadata,
+    sa.Column("station_id", sa.String(32), primary_key=True),
+    sa.Column("readings", JSON, nullable=False),      # {pollutant: {"value": v, "at": iso}}
+    sa.Column("aqi", sa.Integer),
+    sa.Column("level", sa.String(16)),
+    sa.Column("primary_pollutants", JSON, nullable=False),
+    sa.Column("observed_at", TS, nullable=False),
+)
+
+vehicles = sa.Table(
+    "vehicles", metadata,
+    sa.Column("vehicle_id", sa.String(64), primary_key=True),
+    sa.Column("route_id", sa.String(64)),
+    sa.Column("trip_id", sa.String(64)),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("bearing", sa.Float),
+    sa.Column("speed_kmh", sa.Float),
+    sa.Column("observed_at", TS, nullable=False),
+)
+
+alerts = sa.Table(
+    "alerts", metadata,
+    sa.Column("identifier", sa.String(200), primary_key=True),
+    sa.Column("sender", sa.String(200)),
+    sa.Column("sent", TS, nullable=False),
+    sa.Column("msg_type", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),   # active / cancelled / superseded
+    sa.Column("event", sa.String(200)),
+    sa.Column("severity", sa.String(16)),
+    sa.Column("urgency", sa.String(16)),
+    sa.Column("certainty", sa.String(16)),
+    sa.Column("headline_zh", sa.Text),
+    sa.Column("headline_en", sa.Text),
+    sa.Column("area_desc", sa.Text),
+    sa.Column("geometry", JSON),
+    sa.Column("effective", TS),
+    sa.Column("expires", TS),
+    sa.Column("payload", JSON, nullable=False),
+    sa.Index(None, "status", "expires"),
+)
+
+incidents = sa.Table(
+    "incidents", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("code", sa.String(32), unique=True),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("priority", sa.SmallInteger, nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("district", sa.String(32)),
+    sa.Column("department", sa.String(32)),
+    sa.Column("deadline", TS),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("address", sa.String(300)),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("source_ref", sa.String(200), nullable=False),
+    sa.Column("dedupe_key", sa.String(200)),       # rules: one open incident per key
+    sa.Column("reporter_name", sa.String(100)),
+    sa.Column("reporter_phone", sa.String(40)),
+    sa.Column("reported_at", TS, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("closed_at", TS),
+    sa.Column("rework_count", sa.Integer, nullable=False, default=0),
+    sa.Column("supervised", sa.Boolean, nullable=False, default=False),
+    sa.Column("merged_into", sa.BigInteger),
+    sa.Column("details", JSON, nullable=False),
+    sa.UniqueConstraint("source", "source_ref"),
+    sa.Index(None, "status", "created_at"),
+    sa.Index(None, "department", "status"),
+    sa.Index(None, "district", "status"),
+    sa.Index(None, "category", "status"),
+    sa.Index(None, "deadline"),
+    sa.Index(None, "closed_at"),
+    sa.Index(None, "dedupe_key", "status"),
+)
+
+incident_history = sa.Table(
+    "incident_history", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.BigInteger, sa.ForeignKey("incidents.id"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),     # the incident's version after this action
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("actor_role", sa.String(32), nullable=False),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("details", JSON, nullable=False),
+    sa.UniqueConstraint("incident_id", "version"),
+    sa.Index(None, "at"),
+)
+
+dead_letters = sa.Table(
+    "dead_letters", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("connector", sa.String(64), nullable=False),
+    sa.Column("received_at", TS, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Index(None, "connector", "received_at"),
+)
+
+checkpoints = sa.Table(
+    "checkpoints", metadata,
+    sa.Column("connector", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+feed_health = sa.Table(
+    "feed_health", metadata,
+    sa.Column("connector", sa.String(64), primary_key=True),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+    sa.Column("last_success", TS),
+    sa.Column("last_failure", TS),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False, default=0),
+    sa.Column("events_total", sa.BigInteger, nullable=False, default=0),
+    sa.Column("dead_letters_total", sa.BigInteger, nullable=False, default=0),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("department", sa.String(32)),
+    sa.Column("display_name", sa.String(100)),
+    sa.Column("password_hash", sa.String(300), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),       # api (acts as a user) / kiosk (the wall, read-only)
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id")),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),   # sha256 of the secret
+    sa.Column("prefix", sa.String(16), nullable=False),    # shown in listings to tell tokens apart
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("revoked_at", TS),
+    sa.Column("last_used_at", TS),
+)
+
+sign_in_failures = sa.Table(
+    "sign_in_failures", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),     # "user:<name>" or "ip:<address>"
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure", TS, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("at", TS, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("actor_role", sa.String(32), nullable=False),
+    sa.Column("remote_addr", sa.String(64)),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target_type", sa.String(32)),
+    sa.Column("target_id", sa.String(100)),
+    sa.Column("before", JSON),
+    sa.Column("after", JSON),
+    sa.Column("reason", sa.Text),
+    sa.Index(None, "at"),
+    sa.Index(None, "actor", "at"),
+    sa.Index(None, "target_type", "target_id"),
+)

@@ -1,0 +1,108 @@
+"""Shared fixtures. PostgreSQL and Redis tests use the real servers (127.0.0.1:5432 and :6379);
+without them they skip and say so, unless CITYOPS_REQUIRE_SERVICES=1 (as .ci/run sets), where a
+missing server fails the run."""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+
+from dashboard.bus import MemoryBus
+from dashboard.config import Settings
+from dashboard.domain.city import City, Department, District, RoadSegment, Station
+from dashboard.services.container import Services
+from dashboard.store import open_store
+
+PG_URL = os.environ.get("CITYOPS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("CITYOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REQUIRE_SERVICES = os.environ.get("CITYOPS_REQUIRE_SERVICES") == "1"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def need_server(name: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    message = f"{name} is not reachable on {host}:{port}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (CITYOPS_REQUIRE_SERVICES=1: a missing server fails the run)")
+    pytest.skip(message + "; start it to run this test")
+
+
+def _square(x0: float, y0: float, size: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + size, y0], [x0 + size, y0 + size],
+                                                [x0, y0 + size], [x0, y0]]]}
+
+
+@pytest.fixture(scope="session")
+def small_city() -> City:
+    """Two districts side by side, three segments, two stations, two departments."""
+    west, east = _square(118.70, 32.00, 0.1), _square(118.80, 32.00, 0.1)
+    return City(
+        name_zh="测试市", name_en="Testville", center=(118.80, 32.05),
+        districts=(District("D1", "西区", "West", west), District("D2", "东区", "East", east)),
+        departments=(
+            Department("CG", "城管局", "City Management Bureau", ("0101", "0501", "0503", "0999", "1201")),
+            Department("JT", "交通局", "Transport Bureau", ("1001", "1002", "0201")),
+            Department("HB", "环保局", "Environment Bureau", ("1101",)),
+        ),
+        segments=(
+            RoadSegment("S1", "西路一段", "West Rd 1", "D1", 60.0,
+                        {"type": "LineString", "coordinates": [[118.71, 32.01], [118.75, 32.01]]}),
+            RoadSegment("S2", "东路一段", "East Rd 1", "D2", 50.0,
+                        {"type": "LineString", "coordinates": [[118.81, 32.01], [118.85, 32.01]]}),
+            RoadSegment("S3", "东路二段", "East Rd 2", "D2", 40.0,
+                        {"type": "LineString", "coordinates": [[118.85, 32.01], [118.89, 32.01]]}),
+        ),
+        stations=(Station("A1", "西站", "West station", "D1", 118.75, 32.05),
+                  Station("A2", "东站", "East station", "D2", 118.85, 32.05)),
+    )
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    store.upgrade()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def pg_store():
+    need_server("PostgreSQL", "127.0.0.1", 5432)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    store = open_store(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    store.upgrade()
+    yield store
+    store.close()
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request):
+    """The same test on the embedded SQLite store and on the real PostgreSQL server."""
+    return request.getfixturevalue("sqlite_store" if request.param == "sqlite" else "pg_store")
+
+
+@pytest.fixture
+def services(store, small_city, tmp_path) -> Services:
+    from dashboard.store import reference
+    with store.begin() as conn:
+        reference.save_city(conn, small_city)
+    settings = replace(Settings(), data_dir=str(tmp_path), demo=False)
+    return Services(settings, store, MemoryBus(), small_city)
