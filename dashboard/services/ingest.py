@@ -15,10 +15,11 @@ from dashboard.bus import BusUnavailable
 from dashboard.domain import aqi, congestion, rules, workflow
 from dashboard.domain.events import AIR_READING, ALERT, CASE_REPORT, SEGMENT_SPEED, VEHICLE_POSITION, Event, utc
 from dashboard.domain.geo import line_midpoint
+from dashboard.domain.identity import SYSTEM_IDENTITY
 from dashboard.domain.incidents import IncidentDraft
 from dashboard.store import feeds, incidents as incident_store, state as state_store, utcnow
 
-from . import features
+from . import features, intake
 from .container import Services
 from .operations import key_figures
 
@@ -98,10 +99,8 @@ class IngestService:
             return
         if incident_store.find_by_source(conn, draft.source, draft.source_ref):
             return
-        now = utcnow()
-        row = incident_store.create(conn, draft, workflow.REPORTED, "system", workflow.SYSTEM, now, dedupe_key)
-        pubs.append(("incident.upsert", features.incident_feature(row, now)))
-        pubs.append(("event.new", features.incident_event(row)))
+        _, published = intake.create(self.services, conn, draft, SYSTEM_IDENTITY, utcnow(), dedupe_key)
+        pubs.extend(published)
 
     def _segments(self, conn, events: list[Event], pubs: Publications) -> None:
         if not events:

@@ -90,3 +90,74 @@ def figures(conn: Connection, day_start: datetime, now: datetime) -> dict:
 def recent(conn: Connection, limit: int = 20) -> list[dict]:
     i = t.incidents.c
     return [_incident(r) for r in conn.execute(sa.select(t.incidents).order_by(i.id.desc()).limit(limit))]
+
+
+class VersionMismatch(Exception):
+    """The incident changed since the version the person acted on."""
+
+
+def update(conn: Connection, incident_id: int, expected_version: int, values: dict) -> int:
+    """Write new values if the incident is still at `expected_version`; returns the new version."""
+    i = t.incidents.c
+    result = conn.execute(t.incidents.update()
+                          .where(i.id == incident_id, i.version == expected_version)
+                          .values(version=expected_version + 1, **values))
+    if result.rowcount != 1:
+        raise VersionMismatch(incident_id)
+    return expected_version + 1
+
+
+def add_history(conn: Connection, incident_id: int, version: int, action: str, from_status: str | None,
+                to_status: str, actor: str, actor_role: str, at: datetime, reason: str | None,
+                details: dict) -> None:
+    conn.execute(t.incident_history.insert().values(
+        incident_id=incident_id, version=version, action=action, from_status=from_status, to_status=to_status,
+        actor=actor, actor_role=actor_role, at=at, reason=reason, details=details))
+
+
+def history_since(conn: Connection, incident_id: int, version: int) -> list[dict]:
+    h = t.incident_history.c
+    rows = conn.execute(sa.select(t.incident_history)
+                        .where(h.incident_id == incident_id, h.version > version).order_by(h.version))
+    return [dict(r._mapping) | {"at": as_utc(r.at)} for r in rows]
+
+
+def open_near(conn: Connection, category: str, lat: float, lon: float, dlat: float, dlon: float,
+              exclude_id: int | None = None, limit: int = 20) -> list[dict]:
+    """Open incidents of a category inside a small box (the first cut of duplicate detection)."""
+    i = t.incidents.c
+    q = (sa.select(t.incidents).where(
+        i.category == category, i.status.in_(workflow.OPEN_STATUSES),
+        i.lat.between(lat - dlat, lat + dlat), i.lon.between(lon - dlon, lon + dlon)).limit(limit))
+    if exclude_id is not None:
+        q = q.where(i.id != exclude_id)
+    return [_incident(r) for r in conn.execute(q)]
+
+
+def scope_clause(department: str | None):
+    """The one place department scoping is applied: operators see only their department's incidents."""
+    return sa.true() if department is None else t.incidents.c.department == department
+
+
+def search(conn: Connection, *, department_scope: str | None = None, statuses: list[str] | None = None,
+           categories: list[str] | None = None, districts: list[str] | None = None,
+           departments: list[str] | None = None, priorities: list[int] | None = None,
+           sources: list[str] | None = None, overdue_at: datetime | None = None, text: str | None = None,
+           limit: int = 500, offset: int = 0, order: str = "-created_at") -> tuple[list[dict], int]:
+    i = t.incidents.c
+    where = [scope_clause(department_scope)]
+    for column, values in ((i.status, statuses), (i.category, categories), (i.district, districts),
+                           (i.department, departments), (i.priority, priorities), (i.source, sources)):
+        if values:
+            where.append(column.in_(values))
+    if overdue_at is not None:
+        where += [i.deadline < overdue_at, i.status.in_(workflow.OPEN_STATUSES)]
+    if text:
+        like = f"%{text}%"
+        where.append(sa.or_(i.title.ilike(like), i.code.ilike(like), i.address.ilike(like)))
+    column = getattr(i, order.lstrip("-"), i.created_at)
+    q = (sa.select(t.incidents).where(*where)
+         .order_by(column.desc() if order.startswith("-") else column.asc(), i.id.desc())
+         .limit(limit).offset(offset))
+    total = conn.execute(sa.select(sa.func.count()).select_from(t.incidents).where(*where)).scalar_one()
+    return [_incident(r) for r in conn.execute(q)], total

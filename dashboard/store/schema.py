@@ -260,3 +260,14 @@ audit_log = sa.Table(
     sa.Index(None, "actor", "at"),
     sa.Index(None, "target_type", "target_id"),
 )
+
+routing_rules = sa.Table(
+    "routing_rules", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("district", sa.String(32)),               # NULL: the whole city
+    sa.Column("department", sa.String(32), nullable=False),
+    sa.Column("auto_dispatch", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.UniqueConstraint("category", "district"),
+)

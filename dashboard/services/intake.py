@@ -1,0 +1,104 @@
+"""How a new incident enters the loop, whatever brought it (a feed rule, a citizen report, a phone call):
+stored as reported, checked for likely duplicates, and dispatched at once where a routing rule says so."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dashboard.domain import categories, deadlines, duplicates, routing, workflow
+from dashboard.domain.identity import Identity
+from dashboard.domain.incidents import IncidentDraft
+from dashboard.store import audit, incidents as incident_store, routing as routing_store, utcnow
+
+from . import features
+from .container import Services
+
+Publications = list[tuple[str, dict[str, Any]]]
+
+
+def create(services: Services, conn, draft: IncidentDraft, actor: Identity, now: datetime,
+           dedupe_key: str | None = None, remote_addr: str | None = None) -> tuple[dict, Publications]:
+    row = incident_store.create(conn, draft, workflow.REPORTED, actor.username, actor.role, now, dedupe_key)
+    similar = _likely_duplicates(conn, row)
+    if similar:
+        details = (row.get("details") or {}) | {"likely_duplicates": [
+            {"id": s["id"], "code": s["code"], "distance_m": s["distance_m"]} for s in similar]}
+        incident_store.update(conn, row["id"], row["version"], {"details": details})
+        row = incident_store.get(conn, row["id"])
+    audit.append(conn, at=now, actor=actor.username, actor_role=actor.role, remote_addr=remote_addr,
+                 action="incident_report", target_type="incident", target_id=row["id"],
+                 after={"category": row["category"], "priority": row["priority"], "source": row["source"]})
+    if not similar:
+        row = _auto_dispatch(services, conn, row, now)
+    pubs = [("incident.upsert", features.incident_feature(row, now)), ("event.new", features.incident_event(row))]
+    return row, pubs
+
+
+def _likely_duplicates(conn, row: dict) -> list[dict]:
+    if row.get("lat") is None or row.get("lon") is None:
+        return []
+    dlat, dlon = duplicates.degree_box(row["lat"], duplicates.DEFAULT_DISTANCE_M)
+    nearby = incident_store.open_near(conn, row["category"], row["lat"], row["lon"], dlat, dlon, row["id"])
+    return duplicates.likely_duplicates(row, nearby)
+
+
+def _auto_dispatch(services: Services, conn, row: dict, now: datetime) -> dict:
+    """A routing rule with auto-dispatch on sends the incident straight to its department."""
+    rule = routing.suggest(routing_store.rules(conn), row["category"], row.get("district"))
+    if not rule or not rule.auto_dispatch:
+        return row
+    deadline = deadlines.compute_deadline(now, row["category"], row["priority"], services.tz)
+    version = row["version"]
+    for action, status, values in (
+            ("verify", workflow.VERIFIED, {}),
+            ("dispatch", workflow.DISPATCHED, {"department": rule.department, "deadline": deadline,
+                                               "details": (row.get("details") or {}) | {"dispatched_at": now.isoformat()}})):
+        previous = workflow.REPORTED if action == "verify" else workflow.VERIFIED
+        version = incident_store.update(conn, row["id"], version, {"status": status, "updated_at": now, **values})
+        incident_store.add_history(conn, row["id"], version, action, previous, status, "system", workflow.SYSTEM, now,
+                                   None, {"routed_by_rule": True, "department": rule.department} if values else {})
+    return incident_store.get(conn, row["id"])
+
+
+def ensure_routing_rules(services: Services) -> None:
+    """A new store starts with rules derived from the departments; admins edit them afterwards."""
+    with services.store.begin() as conn:
+        if routing_store.count(conn) == 0:
+            routing_store.put_rules(conn, routing.default_rules(
+                services.city.departments, [d.code for d in services.city.districts]), utcnow())
+
+
+def record_manual(services: Services, identity: Identity, fields: dict[str, Any],
+                  remote_addr: str | None = None) -> dict:
+    """A dispatcher records a phoned-in incident (POST /api/v1/incidents)."""
+    from .incident_actions import ActionError, invalid
+    if identity.role not in (workflow.DISPATCHER, workflow.ADMIN):
+        raise ActionError(403, f"a {identity.role} may not record incidents")
+    category = str(fields.get("category") or "")
+    if category not in categories.BY_CODE:
+        raise invalid(f"unknown category {category!r}")
+    title = str(fields.get("title") or "").strip()
+    if not title:
+        raise invalid("title is required")
+    try:
+        lat = float(fields["lat"]) if fields.get("lat") is not None else None
+        lon = float(fields["lon"]) if fields.get("lon") is not None else None
+    except (TypeError, ValueError):
+        raise invalid("lat and lon must be numbers") from None
+    if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
+        raise invalid("give both lat and lon, in range")
+    priority = fields.get("priority", categories.BY_CODE[category].default_priority)
+    if priority not in (1, 2, 3, 4):
+        raise invalid("priority must be 1, 2, 3 or 4")
+    now = utcnow()
+    draft = IncidentDraft(
+        category=category, title=title[:300], source="manual", source_ref=f"{identity.username}:{now.isoformat()}",
+        priority=priority, description=str(fields.get("description") or ""), lat=lat, lon=lon,
+        district=services.city.district_at(lon, lat) if lat is not None else fields.get("district"),
+        address=fields.get("address"), reported_at=now, reporter_name=fields.get("reporter_name"),
+        reporter_phone=fields.get("reporter_phone"), details={"recorded_by": identity.username})
+    with services.store.begin() as conn:
+        row, pubs = create(services, conn, draft, identity, now, remote_addr=remote_addr)
+    for topic, data in pubs:
+        services.bus.publish(topic, data)
+    return row
