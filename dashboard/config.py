@@ -46,6 +46,8 @@ class Settings:
     http_timeout: float = _doc(10.0, "Timeout in seconds of every connector network call.")
     stale_after_seconds: float = _doc(120.0, "A source with no success for this long is shown as stale.")
     secret_key: str = _doc("", "Session signing key; empty: one is generated and kept in data_dir.")
+    session_idle_minutes: float = _doc(30.0, "A signed-in session ends after this many idle minutes.")
+    secure_cookies: bool = _doc(False, "Send cookies only over HTTPS (turn on behind TLS).")
     log_format: str = _doc("text", "text or json.")
 
     @property

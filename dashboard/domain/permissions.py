@@ -65,3 +65,16 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[0] + "*" * max(1, len(name) - 1)
+
+
+# Callback output ids start with their page's prefix (see each page's ids module); a callback whose
+# ids match no prefix is refused. None: shared chrome that any signed-in role may use.
+CALLBACK_PREFIXES: dict[str, str | None] = {
+    "hdr": None,
+    "ops": "/",
+    "disp": "/dispatch",
+    "rev": "/review",
+    "wall": "/wall",
+    "feeds": "/feeds",
+    "audit": "/admin/audit",
+}

@@ -1,0 +1,310 @@
+/* CityOps client-side callbacks (window.dash_clientside.cityops).
+ *
+ * The header keeps one live connection per tab to the push relay (connect, reconnect with backoff,
+ * close when the page that wanted it is left). The Operations page applies each batch of deltas to
+ * its layers' GeoJSON and its stores, and renders figures, events and feeds from those stores.
+ * Nothing here polls and nothing resets the map view.
+ */
+(function () {
+    "use strict";
+
+    var OPEN_STATUSES = ["reported", "verified", "dispatched", "accepted", "returned", "fixed"];
+    var MAX_EVENTS = 20;
+    var timers = {reconnect: null};
+
+    function noUpdate() { return window.dash_clientside.no_update; }
+    function many(n) { var out = []; for (var i = 0; i < n; i++) { out.push(noUpdate()); } return out; }
+    function label(cfg, key, fallback) {
+        var labels = (cfg && cfg.labels) || {};
+        return labels[key] !== undefined ? labels[key] : (fallback !== undefined ? fallback : key);
+    }
+    function isEn(cfg) { return cfg && cfg.lang === "en"; }
+
+    // -- the live connection -------------------------------------------------------------------
+    function wsUrl(cfg, after, attempt) {
+        var base = cfg.base;
+        if (!base) {
+            var proto = window.location.protocol === "https:" ? "wss:" : "ws:";
+            var host = window.location.hostname;
+            if (host.indexOf(":") >= 0) { host = "[" + host + "]"; }
+            base = proto + "//" + host + ":" + cfg.port + "/";
+        }
+        var sep = base.indexOf("?") >= 0 ? "&" : "?";
+        return base + sep + "after=" + encodeURIComponent(after || "0") + "&c=" + cfg.epoch + "." + (attempt || 0);
+    }
+
+    function backoffMs(attempt) {
+        var base = Math.min(30000, 1000 * Math.pow(2, Math.max(0, attempt - 1)));
+        return Math.round(base * (0.8 + Math.random() * 0.4));   // jitter: tabs do not reconnect in step
+    }
+
+    function currentPath() { return window.location.pathname || "/"; }
+
+    // The connection's position lives here, not in a Dash store: callbacks that run close together
+    // would otherwise read each other's stale copies. One page at a time owns it.
+    var conn = null;   // {cfg, page, lastId, status, attempt}
+
+    function connect(cfg) {
+        if (!cfg) { return [noUpdate(), noUpdate()]; }
+        clearTimeout(timers.reconnect);
+        conn = {cfg: cfg, page: cfg.page, lastId: cfg.after || "0", status: "connecting", attempt: 0};
+        return [wsUrl(cfg, conn.lastId, 0), {status: "connecting", attempt: 0}];
+    }
+
+    function socketState(state) {
+        if (!state || !conn || conn.status === "idle" || conn.status === "resetting") { return noUpdate(); }
+        if (state.readyState === 1) {
+            conn.status = "live";
+            conn.attempt = 0;
+            return {status: "live", attempt: 0};
+        }
+        if (state.readyState !== 3) { return noUpdate(); }
+        // Dropped: try again later from the last batch applied, so nothing is missed or repeated.
+        var mine = conn;
+        mine.status = "paused";
+        mine.attempt += 1;
+        clearTimeout(timers.reconnect);
+        timers.reconnect = setTimeout(function () {
+            if (conn !== mine || mine.status !== "paused" || currentPath() !== mine.page) { return; }
+            window.dash_clientside.set_props("hdr-ws", {url: wsUrl(mine.cfg, mine.lastId, mine.attempt)});
+        }, backoffMs(mine.attempt));
+        return {status: "paused", attempt: mine.attempt};
+    }
+
+    function leavePage(pathname) {
+        if (!conn || pathname === conn.page) { return [noUpdate(), noUpdate()]; }
+        clearTimeout(timers.reconnect);
+        conn.status = "idle";
+        conn = null;
+        return [null, {status: "idle", attempt: 0}];
+    }
+
+    function liveBadge(live, cfg) {
+        var status = (live && live.status) || "idle";
+        var text = {
+            idle: "", connecting: label(cfg, "live.connecting"), live: label(cfg, "live.live"),
+            paused: label(cfg, "live.paused"), resetting: label(cfg, "live.reloading")
+        }[status];
+        return [text || "", "live-badge live-" + status];
+    }
+
+    // -- deltas ------------------------------------------------------------------------------
+    function byKey(collection, key) {
+        var map = new Map();
+        ((collection && collection.features) || []).forEach(function (f) { map.set(f.properties[key], f); });
+        return map;
+    }
+    function toCollection(map) { return {type: "FeatureCollection", features: Array.from(map.values())}; }
+
+    function upsert(map, feature, key, keep) {
+        var id = feature && feature.properties && feature.properties[key];
+        if (id === undefined || id === null) { return; }
+        if (keep(feature)) { map.set(id, feature); } else { map.delete(id); }
+    }
+
+    function mergeProperties(collection, updates) {
+        return {type: "FeatureCollection", features: ((collection && collection.features) || []).map(function (f) {
+            var change = updates.get(f.properties.id);
+            return change ? Object.assign({}, f, {properties: Object.assign({}, f.properties, change)}) : f;
+        })};
+    }
+
+    function openIncident(f) { return !!f.geometry && OPEN_STATUSES.indexOf(f.properties.status) >= 0; }
+    function activeAlert(f) { return !!f.geometry && f.properties.status === "active"; }
+
+    function applyBatch(message, segments, stations, incidents, alerts, figures, events, feeds, reload) {
+        var out = many(9);
+        if (!message || typeof message.data !== "string" || !conn) { return out; }
+        if (conn.status === "idle" || conn.status === "resetting") { return out; }
+        var batch;
+        try { batch = JSON.parse(message.data); } catch (e) { return out; }
+        var restart = function () {
+            conn.status = "resetting";
+            out[7] = {status: "resetting", attempt: 0};
+            out[8] = (reload || 0) + 1;      // reload the snapshot; it reconnects from there
+            return out;
+        };
+        if (batch.reset) { return restart(); }
+        if (batch.after !== undefined && String(batch.after) !== String(conn.lastId)) {
+            return restart();                // a batch went missing on the way: start again, never show a gap
+        }
+        var inc = null, alr = null, segUpdates = null, stUpdates = null;
+        var fig = null, evs = null, fds = null;
+        (batch.messages || []).forEach(function (m) {
+            var d = m.data || {};
+            switch (m.topic) {
+                case "incident.upsert":
+                    inc = inc || byKey(incidents, "id");
+                    upsert(inc, d, "id", openIncident);
+                    break;
+                case "alert.upsert":
+                    alr = alr || byKey(alerts, "identifier");
+                    upsert(alr, d, "identifier", activeAlert);
+                    break;
+                case "segments.update":
+                    segUpdates = segUpdates || new Map();
+                    (d.items || []).forEach(function (it) { segUpdates.set(it.id, it); });
+                    break;
+                case "station.update":
+                    stUpdates = stUpdates || new Map();
+                    stUpdates.set(d.id, d);
+                    break;
+                case "event.new":
+                    evs = [d].concat(evs || events || []).slice(0, MAX_EVENTS);
+                    break;
+                case "figures":
+                    fig = d;
+                    break;
+                case "feeds.health":
+                    fds = d.items || [];
+                    break;
+                default:
+                    break;                   // topics for other screens
+            }
+        });
+        if (segUpdates) { out[0] = mergeProperties(segments, segUpdates); }
+        if (stUpdates) { out[1] = mergeProperties(stations, stUpdates); }
+        if (inc) { out[2] = toCollection(inc); }
+        if (alr) { out[3] = toCollection(alr); }
+        if (fig) { out[4] = fig; }
+        if (evs) { out[5] = evs; }
+        if (fds) { out[6] = fds; }
+        conn.lastId = batch.last_id;
+        if (conn.status !== "live") {
+            conn.status = "live";
+            out[7] = {status: "live", attempt: 0};
+        }
+        return out;
+    }
+
+    // -- rendering -----------------------------------------------------------------------------
+    function num(v) { return v === null || v === undefined ? "–" : String(v); }
+
+    function ciLevel(ci, cfg) {
+        if (ci === null || ci === undefined) { return null; }
+        var level = null;
+        (cfg.ci_levels || []).forEach(function (step) { if (ci >= step[0] - 1e-9) { level = step[1]; } });
+        return level;
+    }
+
+    function chipStyle(colour, text) {
+        return colour ? {backgroundColor: colour, color: text || "#0b121c"} : {display: "none"};
+    }
+
+    function pollutants(list, cfg) {
+        if (!list || !list.length) { return label(cfg, "ops.fig.primary") + ": " + label(cfg, "ops.fig.primary_none"); }
+        var names = list.map(function (p) { return label(cfg, "pollutant." + p, p); });
+        return label(cfg, "ops.fig.primary") + ": " + names.join(isEn(cfg) ? ", " : "、");
+    }
+
+    function renderFigures(fig, cfg) {
+        if (!fig || !cfg) { return many(14); }
+        var pal = cfg.palette;
+        var ci = fig.city_ci, ciLv = ciLevel(ci, cfg);
+        var aqiLv = fig.aqi_level || null;
+        return [
+            num(fig.open_incidents), num(fig.new_today), num(fig.overdue), num(fig.closed_today),
+            ci === null || ci === undefined ? "–" : Number(ci).toFixed(1),
+            ciLv ? label(cfg, "congestion." + ciLv) : "",
+            chipStyle(ciLv && pal.congestion[ciLv], ciLv === "severe" ? "#ffffff" : "#0b121c"),
+            num(fig.city_aqi),
+            aqiLv ? label(cfg, "aqi." + aqiLv) : "",
+            chipStyle(aqiLv && pal.aqi[aqiLv], aqiLv && pal.aqi_text[aqiLv]),
+            fig.city_aqi === null || fig.city_aqi === undefined ? "" : pollutants(fig.primary, cfg),
+            num(fig.active_alerts),
+            "tile" + (fig.overdue > 0 ? " tile-alarm" : ""),
+            "tile tile-wide" + (fig.active_alerts > 0 ? " tile-alarm" : "")
+        ];
+    }
+
+    var formatters = {};
+    function formatter(cfg, withDate) {
+        var key = cfg.lang + cfg.tz + withDate;
+        if (!formatters[key]) {
+            var opts = {hour: "2-digit", minute: "2-digit", hour12: false, timeZone: cfg.tz};
+            if (withDate) { opts.month = "2-digit"; opts.day = "2-digit"; }
+            formatters[key] = new Intl.DateTimeFormat(cfg.lang === "en" ? "en-GB" : "zh-CN", opts);
+        }
+        return formatters[key];
+    }
+    function shortTime(iso, cfg) {
+        if (!iso) { return ""; }
+        var when = new Date(iso);
+        if (isNaN(when.getTime())) { return ""; }
+        var sameDay = formatter(cfg, true).format(when).slice(0, 5) === formatter(cfg, true).format(new Date()).slice(0, 5);
+        return formatter(cfg, !sameDay).format(when);
+    }
+
+    function el(type, props) { return {type: type, namespace: "dash_html_components", props: props}; }
+
+    function renderEvents(events, cfg) {
+        if (!cfg) { return noUpdate(); }
+        if (!events || !events.length) {
+            return [el("Li", {className: "event-empty", children: label(cfg, "ops.events.empty")})];
+        }
+        var now = Date.now();
+        return events.map(function (e) {
+            var title = (isEn(cfg) ? e.title_en || e.title_zh : e.title_zh || e.title_en) || "";
+            var kind = e.kind || "other";
+            var fresh = e.at && now - new Date(e.at).getTime() < 60000;
+            return el("Li", {className: "event event-" + kind + (fresh ? " is-new" : ""), children: [
+                el("Time", {className: "event-time", dateTime: e.at, children: shortTime(e.at, cfg)}),
+                el("Span", {className: "event-kind", children: label(cfg, "event.kind." + kind, label(cfg, "event.kind.other"))}),
+                el("Span", {className: "event-title", title: title, children: title})
+            ]});
+        });
+    }
+
+    function renderFeeds(feeds, cfg) {
+        if (!cfg || !feeds) { return noUpdate(); }
+        return feeds.map(function (f) {
+            var state = f.state || "stale";
+            return el("Li", {className: "feed feed-" + state, title: f.detail || "", children: [
+                el("Span", {className: "feed-dot", style: {backgroundColor: cfg.palette.feed[state] || "#888"}}),
+                el("Span", {className: "feed-name", children: label(cfg, "source." + f.connector, f.connector)}),
+                el("Span", {className: "feed-state", children: label(cfg, "feed.state." + state, state)})
+            ]});
+        });
+    }
+
+    function pageLiveClass(live) {
+        var status = live && live.status;
+        return "ops-page" + (status === "paused" || status === "resetting" ? " is-paused" : "");
+    }
+
+    // -- header --------------------------------------------------------------------------------
+    var clockFormats = {};
+    function clock(_n, cfg) {
+        if (!cfg) { return noUpdate(); }
+        var key = cfg.lang + cfg.tz;
+        try {
+            if (!clockFormats[key]) {
+                clockFormats[key] = new Intl.DateTimeFormat(cfg.lang === "en" ? "en-GB" : "zh-CN", {
+                    timeZone: cfg.tz, weekday: "short", month: cfg.lang === "en" ? "short" : "numeric",
+                    day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23"});
+            }
+            var p = {};
+            clockFormats[key].formatToParts(new Date()).forEach(function (part) { p[part.type] = part.value; });
+            var time = p.hour + ":" + p.minute + ":" + p.second;
+            return cfg.lang === "en" ? p.weekday + " " + p.day + " " + p.month + "  " + time
+                                     : p.month + "月" + p.day + "日 " + p.weekday + "  " + time;
+        } catch (e) {
+            return new Date().toLocaleTimeString();
+        }
+    }
+
+    function navActive(pathname, hrefs) {
+        return (hrefs || []).map(function (href) {
+            var active = href === "/" ? pathname === "/" : (pathname || "").indexOf(href) === 0;
+            return "nav-link" + (active ? " is-active" : "");
+        });
+    }
+
+    window.dash_clientside = window.dash_clientside || {};
+    window.dash_clientside.cityops = {
+        connect: connect, socketState: socketState, leavePage: leavePage, liveBadge: liveBadge,
+        applyBatch: applyBatch, renderFigures: renderFigures, renderEvents: renderEvents,
+        renderFeeds: renderFeeds, pageLiveClass: pageLiveClass, clock: clock, navActive: navActive,
+        _wsUrl: wsUrl, _connection: function () { return conn; }
+    };
+})();

@@ -1,0 +1,127 @@
+"""JSON API /api/v1: the same reads and actions as the pages, with the same permissions.
+Every route is checked against the matrix (dashboard.domain.permissions.API) before it runs."""
+from __future__ import annotations
+
+import functools
+
+import flask
+from flask import request
+
+from dashboard.domain import permissions
+from dashboard.services import incident_queries, intake
+from dashboard.services.incident_actions import ActionError, perform
+
+from .context import identity, remote_addr, services
+
+blueprint = flask.Blueprint("cityops_api", __name__, url_prefix="/api/v1")
+
+
+def error(status: int, message: str, **details):
+    return flask.jsonify({"error": {"status": status, "message": message, **details}}), status
+
+
+def route(rule: str, method: str = "GET"):
+    """Register a route and check the caller's role against the matrix for (method, rule)."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def guarded(**kwargs):
+            who = identity()
+            if who is None:
+                return error(401, "sign in or send 'Authorization: Bearer <token>'")
+            if not permissions.may_call_api(who.role, method, rule):
+                return error(403, f"a {who.role} may not {method} {rule}")
+            try:
+                return fn(who, **kwargs)
+            except ActionError as exc:
+                return flask.jsonify(exc.to_json()), exc.status
+        blueprint.add_url_rule(rule.replace("<id>", "<int:incident_id>").removeprefix("/api/v1"),
+                               endpoint=f"{method}:{rule}", view_func=guarded, methods=[method])
+        return guarded
+    return decorate
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ActionError(422, "send a JSON object (Content-Type: application/json)")
+    return body
+
+
+@route("/api/v1/incidents")
+def list_incidents(who):
+    filters = incident_queries.parse_filters(request.args.to_dict(flat=True))
+    return flask.jsonify(incident_queries.list_incidents(services(), who, filters))
+
+
+@route("/api/v1/incidents/<id>")
+def get_incident(who, incident_id: int):
+    return flask.jsonify(incident_queries.get_incident(services(), who, incident_id))
+
+
+@route("/api/v1/incidents/<id>/history")
+def get_history(who, incident_id: int):
+    return flask.jsonify({"items": incident_queries.incident_history(services(), who, incident_id)})
+
+
+@route("/api/v1/incidents", "POST")
+def create_incident(who):
+    row = intake.record_manual(services(), who, _json_body(), remote_addr())
+    return flask.jsonify(incident_queries.incident_view(row, who)), 201
+
+
+@route("/api/v1/incidents/<id>/actions", "POST")
+def act(who, incident_id: int):
+    body = _json_body()
+    action = body.pop("action", None)
+    if not action:
+        raise ActionError(422, "'action' is required")
+    version = body.pop("version", None)
+    reason = body.pop("reason", None)
+    row = perform(services(), who, incident_id, str(action), version, reason=reason, params=body,
+                  remote_addr=remote_addr())
+    return flask.jsonify(incident_queries.incident_view(row, who))
+
+
+@route("/api/v1/operations")
+def operations(who):
+    from dashboard.services.operations import operations_snapshot
+    return flask.jsonify(operations_snapshot(services()))
+
+
+@route("/api/v1/feeds")
+def feeds(who):
+    from dashboard.store import feeds as feed_store
+    with services().store.connect() as conn:
+        items = feed_store.feed_health(conn)
+    return flask.jsonify({"items": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in i.items()}
+                                    for i in items]})
+
+
+@route("/api/v1/audit")
+def audit_log(who):
+    from dashboard.store import audit
+    args = request.args
+    try:
+        limit = min(500, int(args.get("limit", 100)))
+        offset = max(0, int(args.get("offset", 0)))
+    except ValueError:
+        return error(422, "limit and offset must be integers")
+    with services().store.connect() as conn:
+        rows = audit.query(conn, actor=args.get("actor"), action=args.get("action"),
+                           target_type=args.get("target_type"), target_id=args.get("target_id"),
+                           limit=limit, offset=offset)
+    return flask.jsonify({"items": [r | {"at": r["at"].isoformat()} for r in rows]})
+
+
+@blueprint.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def not_found(unknown: str):
+    return error(404, f"no API route /api/v1/{unknown}")
+
+
+def register(server: flask.Flask) -> None:
+    server.register_blueprint(blueprint)
+
+    @server.route("/api/", defaults={"rest": ""})
+    @server.route("/api/<path:rest>")
+    def api_unknown(rest: str):
+        return error(404, f"no API route /api/{rest}")

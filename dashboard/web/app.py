@@ -1,0 +1,63 @@
+"""The Dash app: Dash Pages from the top-level pages/ folder, assets from assets/, everything served
+locally. The Flask server under it (dashboard.web.server) carries the services, security, sign-in,
+the JSON API and health routes, all registered before Dash's catch-all."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dash
+
+from dashboard.domain import permissions
+from dashboard.i18n import role_name, t
+from layouts.shell import NavItem, header, shell
+
+from .context import identity, services
+from .lang import current_lang, remember_lang
+from .server import build_server
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES_FOLDER = ROOT / "pages"
+ASSETS_FOLDER = ROOT / "assets"
+
+
+def create_app(services_) -> dash.Dash:
+    """A Dash app for `services_` (settings, store, bus, city). Several may live in one process."""
+    os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")   # dev tools must not phone home
+    server = build_server(services_)
+    server.before_request(remember_lang)
+    app = dash.Dash(
+        "cityops",
+        server=server,
+        use_pages=True,
+        pages_folder=str(PAGES_FOLDER),
+        assets_folder=str(ASSETS_FOLDER),
+        serve_locally=True,
+        suppress_callback_exceptions=True,   # pages come and go; their callbacks are registered up front
+        title="CityOps",
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app._dev_tools.disable_version_check = True   # noqa: SLF001 (no public switch after construction)
+    app.layout = _shell
+    from callbacks import register_all
+    register_all(app)
+    return app
+
+
+def nav_items(lang: str, role: str | None):
+    """The pages this role may open, in their registered order."""
+    pages = sorted(dash.page_registry.values(), key=lambda p: (p.get("order") is None, p.get("order") or 0))
+    return [NavItem(p["path"], t(p["nav_key"], lang)) for p in pages
+            if p.get("nav_key") and permissions.may_open_page(role, p["path"])]
+
+
+def _shell():
+    svc = services()
+    lang = current_lang()
+    who = identity()
+    role = who.role if who else None
+    head = header(svc.city.name(lang), lang, nav_items(lang, role),
+                  user_label=who.label if who else None, role_label=role_name(role, lang) if role else None)
+    return shell(head, dash.page_container, lang, svc.settings.timezone)
+

@@ -1,0 +1,33 @@
+"""The Flask server under the Dash app: services attached, security, sign-in, JSON API and health.
+Routes are registered here, before Dash's catch-all, so unknown API paths get a real 404."""
+from __future__ import annotations
+
+import flask
+
+from . import api, auth_views, security
+from .context import attach
+
+
+def build_server(services) -> flask.Flask:
+    server = flask.Flask("cityops")
+    attach(server, services)
+    security.install(server, services)
+    server.register_blueprint(auth_views.blueprint)
+    api.register(server)
+
+    @server.route("/healthz")
+    def healthz():
+        from dashboard.services.health import feed_health_report
+        report = feed_health_report(services)
+        return flask.jsonify(report), 200
+
+    @server.route("/readyz")
+    def readyz():
+        try:
+            with services.store.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:   # not ready: say why, to the load balancer
+            return flask.jsonify({"ready": False, "store": str(exc)[:200]}), 503
+        return flask.jsonify({"ready": True})
+
+    return server

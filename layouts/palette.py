@@ -1,0 +1,27 @@
+"""Colours that carry meaning (one source: the map functions, the legend and the figures use these)."""
+from __future__ import annotations
+
+# Congestion levels (dashboard.domain.congestion.LEVELS): green → red, as on Chinese traffic maps.
+CONGESTION = {"free": "#30c46c", "light": "#a6d854", "moderate": "#f5c724", "heavy": "#f28c28",
+              "severe": "#e5383b", "unknown": "#5d6b7e"}
+
+# AQI levels (dashboard.domain.aqi.LEVELS): the colours HJ 633 prescribes for publication.
+AQI = {"excellent": "#00e400", "good": "#ffff00", "light": "#ff7e00", "moderate": "#ff0000",
+       "heavy": "#99004c", "severe": "#7e0023", "unknown": "#5d6b7e"}
+AQI_TEXT = {"excellent": "#07210b", "good": "#2b2b00", "light": "#2b1500", "moderate": "#ffffff",
+            "heavy": "#ffffff", "severe": "#ffffff", "unknown": "#ffffff"}
+
+# Incident priorities 1 (urgent) … 4 (low).
+PRIORITY = {"1": "#ff4d4f", "2": "#ff9f1a", "3": "#3ba4ff", "4": "#98a6b5"}
+
+# CAP severities: red for Extreme/Severe, orange for the rest.
+ALERT = {"Extreme": "#ff2d3a", "Severe": "#ff4d4f", "Moderate": "#ff9f1a", "Minor": "#ffb547",
+         "Unknown": "#ff9f1a"}
+
+# Feed health states.
+FEED = {"ok": "#30c46c", "degraded": "#f5c724", "stale": "#f28c28", "down": "#e5383b"}
+
+
+def as_dict() -> dict:
+    return {"congestion": CONGESTION, "aqi": AQI, "aqi_text": AQI_TEXT, "priority": PRIORITY,
+            "alert": ALERT, "feed": FEED}

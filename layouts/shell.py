@@ -1,0 +1,70 @@
+"""The application shell: header (city, navigation, live status, language, clock, user) around the
+page container, and the one live connection a tab keeps to the push relay."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dash import dcc, html
+from dash_extensions import WebSocket
+
+from dashboard.i18n import LANGS, client_catalog, t
+
+from .ids import header as ids
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    label: str
+
+
+def header(city_name: str, lang: str, nav: list[NavItem], user_label: str | None = None,
+           role_label: str | None = None) -> html.Header:
+    return html.Header(className="app-header", children=[
+        html.Div(className="brand", children=[
+            html.Span(className="brand-mark", **{"aria-hidden": "true"}),
+            html.Div(children=[
+                html.Div(city_name, className="brand-city"),
+                html.Div(t("app.title", lang), className="brand-title"),
+            ]),
+        ]),
+        html.Nav(className="app-nav", **{"aria-label": t("nav.label", lang)}, children=[
+            dcc.Link(item.label, href=item.path, className="nav-link",
+                     id={"type": ids.NAV_LINK, "index": item.path}) for item in nav
+        ]),
+        html.Div(className="header-right", children=[
+            html.Span(id=ids.LIVE_BADGE, className="live-badge live-idle", role="status"),
+            html.Div(className="lang-switch", role="group", **{"aria-label": t("lang.label", lang)}, children=[
+                html.A(t(f"lang.{code}", lang), href=f"?lang={code}", id=f"{ids.LANG_LINK}-{code}",
+                       className="lang-link is-current" if code == lang else "lang-link",
+                       lang=code, **({"aria-current": "true"} if code == lang else {}))
+                for code in LANGS
+            ]),
+            html.Time(id=ids.CLOCK, className="clock", title=t("clock.label", lang)),
+            html.Div(className="user", children=[
+                html.Span(user_label, className="user-name", title=role_label) if user_label else None,
+                html.A(t("logout.link", lang), href="/logout", className="logout-link") if user_label else None,
+            ]),
+        ]),
+    ])
+
+
+def live_connection() -> list:
+    """The tab's WebSocket and its state; pages fill LIVE_CFG from their snapshot."""
+    return [
+        WebSocket(id=ids.WS),
+        dcc.Store(id=ids.LIVE_CFG),
+        dcc.Store(id=ids.LIVE, data={"status": "idle", "attempt": 0}),
+    ]
+
+
+def shell(header_component: html.Header, page_container, lang: str, timezone: str, theme: str = "desk") -> html.Div:
+    config = {"lang": lang, "tz": timezone,
+              "labels": client_catalog(lang, ("live.", "clock."))}
+    return html.Div(className=f"app theme-{theme}", lang=lang, children=[
+        header_component,
+        html.Main(page_container, className="app-main"),
+        dcc.Store(id=ids.CONFIG, data=config),
+        dcc.Interval(id=ids.CLOCK_TICK, interval=1000),
+        *live_connection(),
+    ])
