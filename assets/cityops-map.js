@@ -130,7 +130,7 @@
         var severe = p.severity === "Extreme" || p.severity === "Severe";
         var colour = pal[p.severity] || pal.Unknown || "#ff9f1a";
         return {color: colour, weight: 2, opacity: 0.95, dashArray: severe ? null : "6 4",
-                fillColor: colour, fillOpacity: severe ? 0.22 : 0.14};
+                fillColor: colour, fillOpacity: severe ? 0.16 : 0.09};   // alerts may cover the whole city
     }
     function alertEach(feature, layer, ctx) {
         var h = hide(ctx), p = feature.properties;

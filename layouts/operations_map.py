@@ -14,6 +14,10 @@ from .ids import operations as ids
 fn = Namespace("cityops", "map")
 
 EMPTY = {"type": "FeatureCollection", "features": []}
+# Room the fitted city leaves for the legend (bottom left; its width depends on the language) and
+# for the layer switch (top right), in pixels.
+LEGEND_ROOM = {"zh-CN": 300, "en": 470}
+LAYERS_ROOM = 150
 TOOLTIP_KEYS = ("status.", "priority.", "congestion.", "aqi.", "pollutant.", "severity.", "unit.", "word.",
                 "incident.", "ops.fig.primary")
 
@@ -49,8 +53,8 @@ def operations_map(lang: str, districts: dict, bounds: list[list[float]], timezo
             clusterToLayer=fn("incidentCluster"), onEachFeature=fn("incidentEach"))),
     ])
     return dl.Map(
-        # the padding keeps the city clear of the legend (bottom left) and the layer switch (top right)
-        id=ids.MAP, bounds=bounds, boundsOptions={"paddingTopLeft": [290, 24], "paddingBottomRight": [150, 24]},
+        id=ids.MAP, bounds=bounds,
+        boundsOptions={"paddingTopLeft": [LEGEND_ROOM.get(lang, 300), 24], "paddingBottomRight": [LAYERS_ROOM, 24]},
         className="ops-map",
         zoomSnap=0.25, minZoom=9, maxZoom=18, attributionControl=False, trackViewport=False,
         children=[*base, layers, dl.ScaleControl(position="bottomright", imperial=False)],
