@@ -1,13 +1,16 @@
 """Air pollutant names and units as SensorThings servers spell them, and conversion to the units
 the AQI tables use: µg/m³, and mg/m³ for CO. Gas mixing ratios (ppm, ppb) are converted at 25 °C
-and 1 atm, where one mole of gas takes 24.45 litres."""
+and 1 atm, where one mole of gas takes 24.45 litres (the factors live in dashboard.domain.air_units,
+which the AQI uses too)."""
 from __future__ import annotations
 
 import re
 
-MOLAR_VOLUME_L = 24.45
-MOLAR_MASS = {"o3": 48.00, "no2": 46.0055, "so2": 64.066, "co": 28.010}   # g/mol
+from dashboard.domain import air_units as units
+from dashboard.domain.air_units import MOLAR_MASS, MOLAR_VOLUME_L  # noqa: F401  (re-exported)
+
 UG_M3, MG_M3 = "µg/m³", "mg/m³"
+_KIND_UNIT = {"ug": units.UG_M3, "mg": units.MG_M3, "ppb": units.PPB, "ppm": units.PPM}
 
 _SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _POLLUTANTS = {
@@ -53,11 +56,9 @@ def unit_kind(*spellings: str | None) -> str | None:
 def conversion_factor(pollutant: str, kind: str) -> float | None:
     """Multiply a value in `kind` by this to get the pollutant's target unit; None if impossible
     (a particle mass given as a mixing ratio)."""
-    if kind in ("ug", "mg"):
-        ug_factor = 1.0 if kind == "ug" else 1000.0
-    elif pollutant in MOLAR_MASS:
-        ppb = MOLAR_MASS[pollutant] / MOLAR_VOLUME_L     # µg/m³ per ppb
-        ug_factor = ppb if kind == "ppb" else ppb * 1000.0
-    else:
+    if kind not in _KIND_UNIT:
         return None
-    return ug_factor / 1000.0 if pollutant == "co" else ug_factor
+    try:
+        return float(units.convert(pollutant, 1, _KIND_UNIT[kind], units.default_unit(pollutant)))
+    except units.UnitError:
+        return None

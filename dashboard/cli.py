@@ -166,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_admin import add_parsers
     add_parsers(sub, lambda parser: _common(parser, web=True))
+    from .cli_aqi import add_parser as add_aqi_parser
+    add_aqi_parser(sub)
 
     p = sub.add_parser("config", help="list every setting with its default and meaning")
     _common(p)

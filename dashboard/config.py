@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .domain.aqi_standards import STANDARDS as AQI_STANDARDS
+
 
 def _doc(default: Any, text: str) -> Any:
     return field(default=default, metadata={"doc": text})
@@ -45,6 +47,7 @@ class Settings:
     poll_seconds: float = _doc(10.0, "How often polling connectors ask their source.")
     http_timeout: float = _doc(10.0, "Timeout in seconds of every connector network call.")
     stale_after_seconds: float = _doc(120.0, "A source with no success for this long is shown as stale.")
+    aqi_standard: str = _doc("hj633-2026", "AQI standard: hj633-2026 (China, current), hj633-2012 or us-epa-2024.")
     secret_key: str = _doc("", "Session signing key; empty: one is generated and kept in data_dir.")
     session_idle_minutes: float = _doc(30.0, "A signed-in session ends after this many idle minutes.")
     secure_cookies: bool = _doc(False, "Send cookies only over HTTPS (turn on behind TLS).")
@@ -96,6 +99,8 @@ def load(path: str | None = None, env: dict[str, str] | None = None, **overrides
     settings = replace(Settings(), **values)
     if settings.lang not in ("zh-CN", "en"):
         raise ValueError(f"lang must be zh-CN or en, not {settings.lang!r}")
+    if settings.aqi_standard not in AQI_STANDARDS:
+        raise ValueError(f"aqi_standard must be one of {', '.join(AQI_STANDARDS)}, not {settings.aqi_standard!r}")
     return settings
 
 

@@ -153,7 +153,8 @@ class IngestService:
             touched.add(sid)
         for sid in sorted(touched):
             st = states[sid]
-            result = aqi.compute({p: r["value"] for p, r in st["readings"].items() if r.get("value") is not None})
+            result = aqi.compute({p: r["value"] for p, r in st["readings"].items() if r.get("value") is not None},
+                                 self.services.settings.aqi_standard)
             row = {"station_id": sid, "readings": st["readings"], "aqi": result.aqi, "level": result.level,
                    "primary_pollutants": list(result.primary), "observed_at": st["observed_at"]}
             state_store.upsert_station_state(conn, row)

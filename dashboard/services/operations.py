@@ -17,14 +17,14 @@ def city_congestion(services: Services, segment_states: dict[str, dict]) -> floa
         (segment_states.get(s.id, {}).get("ci"), s.free_flow_kmh) for s in services.city.segments])
 
 
-def city_air(station_states: dict[str, dict]) -> aqi.AqiResult:
+def city_air(station_states: dict[str, dict], standard: str = aqi.DEFAULT) -> aqi.AqiResult:
     """City AQI from the mean of each pollutant over the stations (as city-level releases do)."""
     sums: dict[str, list[float]] = {}
     for st in station_states.values():
         for pollutant, reading in (st.get("readings") or {}).items():
             if reading.get("value") is not None:
                 sums.setdefault(pollutant, []).append(float(reading["value"]))
-    return aqi.compute({p: sum(v) / len(v) for p, v in sums.items()})
+    return aqi.compute({p: sum(v) / len(v) for p, v in sums.items()}, standard)
 
 
 def key_figures(services: Services, conn, now: datetime | None = None,
@@ -33,7 +33,7 @@ def key_figures(services: Services, conn, now: datetime | None = None,
     segment_states = state_store.segment_states(conn) if segment_states is None else segment_states
     station_states = state_store.station_states(conn) if station_states is None else station_states
     counts = incident_store.figures(conn, services.day_start(now), now)
-    air = city_air(station_states)
+    air = city_air(station_states, services.settings.aqi_standard)
     return counts | {
         "city_ci": city_congestion(services, segment_states),
         "city_aqi": air.aqi, "aqi_level": air.level, "primary": list(air.primary),

@@ -72,7 +72,9 @@ def test_english_screens(live_city, new_page):
     assert page.inner_text(".nav-link.is-active") == "Operations"
     assert page.inner_text("#hdr-live-badge") == "Live"
     assert "Open incidents" in page.inner_text(".ops-side")
-    assert "Road congestion" in page.inner_text(".leaflet-control-layers")
+    page.wait_for_function(
+        "() => (document.querySelector('.leaflet-control-layers')?.textContent || '').includes('Road congestion')",
+        timeout=10_000)
     assert not re.search(r"[\u4e00-\u9fff]", page.inner_text(".figures"))
     assert page.console_errors == []
 

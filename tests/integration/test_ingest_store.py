@@ -65,7 +65,8 @@ def test_air_readings_give_station_aqi_and_one_incident_above_150(services):
     ingest.ingest("sensorthings", [reading("o1", "A1", "pm25", 40, T0), reading("o2", "A1", "pm10", 60, T0)])
     with services.store.connect() as conn:
         st = state.station_states(conn)["A1"]
-    assert st["aqi"] == 57 and st["primary_pollutants"] == ["pm25"]
+    # HJ 633-2026 (the default), PM2.5 1-hour 40 on the daily breakpoints: (100-50)/(60-35)*(40-35)+50 = 60
+    assert st["aqi"] == 60 and st["primary_pollutants"] == ["pm25"]
     ingest.ingest("sensorthings", [reading("o3", "A1", "pm25", 160, T0 + timedelta(hours=1))])
     ingest.ingest("sensorthings", [reading("o4", "A1", "pm25", 170, T0 + timedelta(hours=2))])
     with services.store.connect() as conn:
@@ -121,7 +122,7 @@ def test_snapshot_shows_every_layer(services):
     snap = operations_snapshot(services)
     assert len(snap["districts"]["features"]) == 2
     assert {f["properties"]["id"]: f["properties"]["level"] for f in snap["segments"]["features"]}["S2"] == "heavy"
-    assert snap["stations"]["features"][1]["properties"]["aqi"] == 107
+    assert snap["stations"]["features"][1]["properties"]["aqi"] == 119   # (150-100)/(115-60)*(80-60)+100 = 118.2 → 119
     assert snap["incidents"]["features"][0]["properties"]["category"] == "0101"
     assert snap["figures"]["open_incidents"] == 1 and snap["figures"]["new_today"] >= 0
     assert snap["bus_last_id"] is not None

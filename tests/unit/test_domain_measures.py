@@ -6,17 +6,20 @@ from dashboard.domain import aqi, congestion, rules
 from dashboard.domain.events import Event
 
 
+HJ2012 = "hj633-2012"   # these figures are HJ 633-2012's; tests/unit/test_aqi_standards.py has all three standards
+
+
 def test_iaqi_at_breakpoints_and_between():
-    assert aqi.iaqi("pm25", 35) == 50
-    assert aqi.iaqi("pm25", 75) == 100
+    assert aqi.iaqi("pm25", 35, HJ2012) == 50
+    assert aqi.iaqi("pm25", 75, HJ2012) == 100
     # (150-100)/(115-75)*(100-75)+100 = 131.25 → 132
-    assert aqi.iaqi("pm25", 100) == 132
-    assert aqi.iaqi("co", 10) == 100
-    assert aqi.iaqi("pm25", 900) == 500
+    assert aqi.iaqi("pm25", 100, HJ2012) == 132
+    assert aqi.iaqi("co", 10, HJ2012) == 100
+    assert aqi.iaqi("pm25", 900, HJ2012) == 500
 
 
 def test_aqi_takes_the_highest_sub_index_and_names_the_primary_pollutants():
-    r = aqi.compute({"pm25": 100, "pm10": 120, "no2": 50})
+    r = aqi.compute({"pm25": 100, "pm10": 120, "no2": 50}, HJ2012)
     assert r.aqi == 132 and r.primary == ("pm25",) and r.level == "light"
     clean = aqi.compute({"pm25": 10, "o3": 50})
     assert clean.primary == () and clean.level == "excellent"   # no primary pollutant at AQI ≤ 50

@@ -1,0 +1,271 @@
+"""NENA EIDO (Emergency Incident Data Object, NENA-STA-021.1a-2022) JSON → case_report events.
+
+An EIDO carries one incident (incidentComponent) and the components it refers to by
+{"$ref": "<$id>"}: locations (locationComponent, the place as a PIDF-LO document in
+locationByValue), calls, notes and more. A document may also be an array of EIDOs. Each incident
+becomes one case_report with source "eido" (the event kinds are fixed; an emergency incident is a
+case like any other, only its category says emergency):
+
+- source_id: incidentTrackingIdentifier; updated_at: the incident's lastUpdateTimeStamp (so a
+  later EIDO of the same incident is a newer version); observed_at: the first call's
+  callStartTimestamp, else the same as updated_at.
+- service_code: the incident type mapped to our category by CATEGORY_RULES below;
+  service_name: the incident type as sent.
+- status: "closed" if a status word is in CLOSED_WORDS, else "open"; status_notes: the statuses.
+- description: the incident's notes (notesActionComments, HTML reduced to text).
+- address and lat/lon: from the incident's (first referenced) location — a PIDF-LO document
+  (gml Point/Circle/Ellipse pos, "lat lon"; a Polygon's vertex mean; civicAddress) or a GeoJSON
+  Point (object or text), with locationDescriptionText as the address when there is no civic one.
+Personal data of callers (personComponent) is not carried over.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+from typing import Any
+
+from dashboard.domain.events import CASE_REPORT, Event
+
+from . import parsing as p
+from .errors import ParseError
+from .parsing import Parsed, Reject
+from .xml_safe import local, parse_xml
+
+NAME = "eido"
+# Incident type → category, first match wins (so "Vehicle Fire" is a fire). Matched as whole words
+# in incidentTypeCommonRegistryText, then incidentTypeInternalText and incidentTypeInternalCode —
+# NENA's registry and APCO 2.103.2 common incident types ("Fire.Structure", "TRAFFIC") alike.
+CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("1202", ("fire", "fires", "wildfire", "wildland", "smoke", "burning", "explosion", "arson")),   # 火灾 fire
+    ("0902", ("gas leak", "gas odor", "odor of gas", "natural gas")),                                # 燃气泄漏 gas leak
+    ("1203", ("earthquake", "landslide", "mudslide", "debris flow", "rockfall", "rock slide", "sinkhole",
+              "avalanche", "subsidence", "ground collapse", "geological")),                          # 地质灾害
+    ("1002", ("traffic", "crash", "collision", "motor vehicle", "vehicle accident", "road accident",
+              "mva", "mvc", "hit and run")),                                                          # 交通事故
+    ("1201", ("weather", "storm", "flood", "flooding", "tornado", "hurricane", "typhoon", "lightning",
+              "hail", "blizzard", "heat wave")),                                                      # 气象灾害
+)
+OTHER_CODE = "0999"                                                                                   # 其他问题
+CLOSED_WORDS = {"closed", "cleared", "completed", "complete", "resolved", "cancelled", "canceled",
+                "terminated", "archived", "ended"}
+INCIDENT_PLACES = ("currentincident", "incident", "initial")   # location types to prefer without a reference
+
+
+def parse(data: bytes | str, *, source: str = NAME) -> Parsed:
+    """An EIDO, or an array of EIDOs → one case_report per incident; bad ones become rejects."""
+    doc = p.load_json(data, "eido")
+    if isinstance(doc, dict):
+        if not isinstance(doc.get("incidentComponent"), (dict, list)):
+            raise ParseError("missing: not an EIDO" if "incidentComponent" not in doc else "expected an object",
+                             "incidentComponent")
+        documents, single = [doc], True
+    elif isinstance(doc, list):
+        documents, single = doc, False
+    else:
+        raise ParseError(f"expected an EIDO object or an array of them, got {type(doc).__name__}", "eido")
+    out = Parsed()
+    for i, item in enumerate(documents):
+        at = "" if single else f"[{i}]"
+        try:
+            if not isinstance(item, dict):
+                raise ParseError(f"expected an EIDO object, got {type(item).__name__}", at)
+            incidents = _incidents(item, at)
+        except ParseError as exc:
+            out.rejects.append(Reject(p.dump_raw(item), str(exc)))
+            continue
+        for suffix, incident in incidents:
+            where = _join(at, "incidentComponent" + suffix)
+            try:
+                out.append(_event(item, at, incident, where, source))
+            except (ParseError, ValueError, TypeError, OverflowError) as exc:
+                out.rejects.append(Reject(p.dump_raw(item), p.item_failure(exc, where)))
+    return out
+
+
+def _join(at: str, name: str) -> str:
+    return f"{at}.{name}" if at else name
+
+
+def _incidents(doc: dict, at: str) -> list[tuple[str, Any]]:
+    """incidentComponent: one object (the standard), or an array (some senders)."""
+    value = doc.get("incidentComponent")
+    if isinstance(value, dict):
+        return [("", value)]
+    if isinstance(value, list) and value:
+        return [(f"[{j}]", v) for j, v in enumerate(value)]
+    raise ParseError("missing" if value in (None, []) else "expected an object", _join(at, "incidentComponent"))
+
+
+def _event(doc: dict, at: str, incident: Any, where: str, source: str) -> Event:
+    if not isinstance(incident, dict):
+        raise ParseError(f"expected an object, got {type(incident).__name__}", where)
+    tracking_id = p.text(incident.get("incidentTrackingIdentifier"), f"{where}.incidentTrackingIdentifier",
+                         required=True)
+    updated = _updated_at(incident, where) or _updated_at(doc, at)
+    if updated is None:
+        raise ParseError("missing (on the incident and on the EIDO)", f"{where}.lastUpdateTimeStamp")
+    calls = [_time(c.get("callStartTimestamp"), _join(at, f"callComponent[{k}].callStartTimestamp"))
+             for k, c in enumerate(_list(doc.get("callComponent"))) if isinstance(c, dict)]
+    calls = [t for t in calls if t is not None]
+    type_texts = [t for key in ("incidentTypeCommonRegistryText", "incidentTypeInternalText", "incidentTypeInternalCode")
+                  for t in _texts(incident.get(key), f"{where}.{key}")]
+    statuses = [t for key in ("incidentStatusCommonRegistryText", "incidentStatusInternalText")
+                for t in _texts(incident.get(key), f"{where}.{key}")]
+    lat, lon, address = _place(doc, at, incident, where)
+    payload = {
+        "service_code": category_of(type_texts), "status": status_of(statuses),
+        "service_name": type_texts[0] if type_texts else None, "description": _notes(doc, incident),
+        "status_notes": "; ".join(statuses) or None, "address": address, "media_url": None,
+        "agency_responsible": None, "reporter_name": None, "reporter_phone": None,
+        "incident_type": type_texts[0] if type_texts else None,
+        "priority": p.integer(incident.get("incidentCommonPriorityNumber"), f"{where}.incidentCommonPriorityNumber",
+                              required=False),
+    }
+    return Event(source, CASE_REPORT, tracking_id, min(calls) if calls else updated, payload, lat, lon, updated)
+
+
+def category_of(type_texts: list[str]) -> str:
+    for text in type_texts:
+        words = f" {' '.join(re.findall(r'[a-z0-9]+', text.lower()))} "
+        for code, keywords in CATEGORY_RULES:
+            if any(f" {k} " in words for k in keywords):
+                return code
+    return OTHER_CODE
+
+
+def status_of(statuses: list[str]) -> str:
+    words = {w for s in statuses for w in re.findall(r"[a-z]+", s.lower())}
+    return "closed" if words & CLOSED_WORDS else "open"
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else [value] if isinstance(value, dict) else []
+
+
+def _texts(value: Any, where: str) -> list[str]:
+    """A registry text is a string, or (in newer registries) an array of them."""
+    items = value if isinstance(value, list) else [value]
+    return [t for k, v in enumerate(items) if (t := p.text(v, f"{where}[{k}]" if isinstance(value, list) else where))]
+
+
+def _time(value: Any, where: str) -> datetime | None:
+    return p.timestamp(value, where, required=False)
+
+
+def _updated_at(component: dict, where: str) -> datetime | None:
+    # NENA's text spells it lastUpdateTimeStamp; some implementations lastUpdateTimestamp
+    for key in ("lastUpdateTimeStamp", "lastUpdateTimestamp"):
+        if component.get(key) is not None:
+            return _time(component.get(key), _join(where, key))
+    return None
+
+
+def _refs(value: Any) -> list[str]:
+    """{"$ref": "#id"}, [{"$ref": …}, …] or plain id strings → the ids."""
+    out = []
+    for item in value if isinstance(value, list) else [value]:
+        ref = item.get("$ref") if isinstance(item, dict) else item
+        if isinstance(ref, str) and ref.strip():
+            out.append(ref.strip().lstrip("#").removeprefix("$ref:"))
+    return out
+
+
+def _component_id(component: dict) -> str | None:
+    value = component.get("$id", component.get("componentIdentifier"))
+    return str(value) if value is not None else None
+
+
+def _notes(doc: dict, incident: dict) -> str | None:
+    notes = [n for n in _list(doc.get("notesComponent")) if isinstance(n, dict)]
+    wanted = _refs(incident.get("notesReference"))
+    if wanted:
+        notes = [n for n in notes if _component_id(n) in wanted]
+    texts = []
+    for note in notes:
+        comment = note.get("notesActionComments")
+        if isinstance(comment, str) and comment.strip():
+            plain = html.unescape(re.sub(r"<[^>]*>", " ", comment))   # notes are HTML5
+            texts.append(re.sub(r"\s+", " ", plain).strip())
+    return "\n".join(t for t in texts if t) or None
+
+
+def _place(doc: dict, at: str, incident: dict, where: str) -> tuple[float | None, float | None, str | None]:
+    locations = [(k, loc) for k, loc in enumerate(_list(doc.get("locationComponent"))) if isinstance(loc, dict)]
+    wanted = _refs(incident.get("locationReference"))
+    if wanted:
+        chosen = [(k, loc) for k, loc in locations if _component_id(loc) in wanted]
+        if not chosen:
+            raise ParseError(f"location {wanted[0]!r} is not among the locationComponent entries",
+                             f"{where}.locationReference")
+    else:
+        chosen = sorted(locations, key=lambda kl: str(kl[1].get("locationTypeDescriptionRegistryText", "")).lower()
+                        not in INCIDENT_PLACES)
+    if not chosen:
+        return None, None, None
+    k, location = chosen[0]
+    here = _join(at, f"locationComponent[{k}]")
+    lat, lon, address = location_by_value(location.get("locationByValue"), f"{here}.locationByValue")
+    if address is None:
+        address = p.text(location.get("locationDescriptionText"), f"{here}.locationDescriptionText")
+    return lat, lon, address
+
+
+def location_by_value(value: Any, where: str) -> tuple[float | None, float | None, str | None]:
+    """lat, lon and a civic address from a PIDF-LO document or a GeoJSON Point."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None, None
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        value = p.load_json(value, where)
+    if isinstance(value, dict):
+        geometry = value.get("geometry") if value.get("type") == "Feature" else value
+        if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+            raise ParseError("expected a GeoJSON Point or a PIDF-LO document", where)
+        coords = geometry.get("coordinates")
+        if not isinstance(coords, list) or len(coords) < 2:
+            raise ParseError("a Point needs [lon, lat]", f"{where}.coordinates")
+        return p.latitude(coords[1], f"{where}.coordinates[1]"), p.longitude(coords[0], f"{where}.coordinates[0]"), None
+    if not isinstance(value, str):
+        raise ParseError(f"expected a PIDF-LO document or a GeoJSON Point, got {type(value).__name__}", where)
+    root = parse_xml(value, where)
+    lat, lon = _gml_position(root, where)
+    return lat, lon, _civic_address(root)
+
+
+SHAPES_WITH_A_CENTRE = ("Point", "Circle", "Ellipse", "ArcBand", "Sphere", "Ellipsoid", "Prism")
+
+
+def _gml_position(root, where: str) -> tuple[float | None, float | None]:
+    """GML in PIDF-LO is latitude first ("32.05 118.80", EPSG::4326)."""
+    for elem in root.iter():
+        name = local(elem.tag)
+        if name not in SHAPES_WITH_A_CENTRE and name != "Polygon":
+            continue
+        numbers: list[str] = []
+        for pos in elem.iter():
+            if local(pos.tag) in ("pos", "posList"):
+                numbers.extend((pos.text or "").split())
+                if name != "Polygon":
+                    break
+        dims = 3 if (elem.get("srsName") or "").endswith("4979") else 2   # EPSG 4979 adds a height
+        if len(numbers) < 2:
+            raise ParseError(f"a gml:{name} without a position", f"{where}.{name}.pos")
+        pairs = [numbers[i:i + 2] for i in range(0, len(numbers) - 1, dims)]
+        if len(pairs) > 1 and pairs[0] == pairs[-1]:
+            pairs.pop()   # a closed ring repeats its first vertex
+        lats = [p.number(a, f"{where}.{name}.pos") for a, _ in pairs]
+        lons = [p.number(b, f"{where}.{name}.pos") for _, b in pairs]
+        return (p.latitude(sum(lats) / len(lats), f"{where}.{name}.pos"),
+                p.longitude(sum(lons) / len(lons), f"{where}.{name}.pos"))
+    return None, None
+
+
+def _civic_address(root) -> str | None:
+    civic = next((e for e in root.iter() if local(e.tag) == "civicAddress"), None)
+    if civic is None:
+        return None
+    parts = {local(c.tag): (c.text or "").strip() for c in civic if (c.text or "").strip()}
+    street = " ".join(parts[k] for k in ("HNO", "HNS", "PRD", "RD", "STS", "POD") if k in parts)
+    region = " ".join(parts[k] for k in ("A1", "PC") if k in parts)
+    text = ", ".join(x for x in (street, parts.get("LOC"), parts.get("A4"), parts.get("A3"), region) if x)
+    return text or None
