@@ -9,7 +9,7 @@ from dash import ClientsideFunction, Input, Output, State
 
 from dashboard.services.health import feed_health_report
 from dashboard.services.operations import operations_snapshot
-from dashboard.web.context import services
+from dashboard.web.context import identity, services
 from layouts.ids import header as hdr
 from layouts.ids import operations as ids
 
@@ -25,7 +25,8 @@ def _js(name: str) -> ClientsideFunction:
 
 def load_snapshot(_reload: int | None):
     svc = services()
-    snap = operations_snapshot(svc)
+    who = identity()
+    snap = operations_snapshot(svc, who.department if who and who.role == "operator" else None)
     feeds = feed_health_report(svc)["connectors"]
     return (snap["segments"], snap["stations"], snap["incidents"], snap["alerts"],
             snap["figures"], snap["events"], feeds, live_config(svc.settings, snap["bus_last_id"], "/"))

@@ -50,8 +50,10 @@ class Runtime:
         if self.want_connectors:
             self._start_connectors()
         if self.want_push:
+            from .push.authorize import make_authorizer
             from .push.relay import PushRelay
-            self.relay = PushRelay(self.services.bus, self.settings.host, self.settings.effective_push_port)
+            self.relay = PushRelay(self.services.bus, self.settings.host, self.settings.effective_push_port,
+                                   authorize=make_authorizer(self.services))
             self.relay.start()
         if self.want_web:
             self._start_web()

@@ -42,24 +42,25 @@ def key_figures(services: Services, conn, now: datetime | None = None,
     }
 
 
-def newest_events(conn, now: datetime, limit: int = 20) -> list[dict]:
-    items = [features.incident_event(r) for r in incident_store.recent(conn, limit)]
+def newest_events(conn, now: datetime, limit: int = 20, department_scope: str | None = None) -> list[dict]:
+    items = [features.incident_event(r) for r in incident_store.recent(conn, limit, department_scope)]
     items += [features.alert_event(a) for a in state_store.active_alerts(conn, now)[:limit]]
     items.sort(key=lambda e: e["at"] or "", reverse=True)
     return items[:limit]
 
 
-def operations_snapshot(services: Services) -> dict[str, Any]:
+def operations_snapshot(services: Services, department_scope: str | None = None) -> dict[str, Any]:
+    """The whole picture; `department_scope` limits incidents to one department (operators)."""
     city = services.city
     now = utcnow()
     last_id = services.bus.last_id()   # read first: anything published later reaches the page as a delta
     with services.store.connect() as conn:
         seg_states = state_store.segment_states(conn)
         st_states = state_store.station_states(conn)
-        incidents = incident_store.open_incidents(conn)
+        incidents = incident_store.open_incidents(conn, department_scope=department_scope)
         alerts = state_store.active_alerts(conn, now)
         figures = key_figures(services, conn, now, seg_states, st_states)
-        events = newest_events(conn, now)
+        events = newest_events(conn, now, department_scope=department_scope)
     segments = [{"type": "Feature", "geometry": s.geometry, "properties": {
         "name_zh": s.name_zh, "name_en": s.name_en, "free_flow_kmh": s.free_flow_kmh,
         **features.segment_item(s.id, seg_states.get(s.id))}} for s in city.segments]

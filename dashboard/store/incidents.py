@@ -67,9 +67,9 @@ def history(conn: Connection, incident_id: int) -> list[dict]:
     return [dict(r._mapping) | {"at": as_utc(r.at)} for r in rows]
 
 
-def open_incidents(conn: Connection, limit: int = 5000) -> list[dict]:
+def open_incidents(conn: Connection, limit: int = 5000, department_scope: str | None = None) -> list[dict]:
     i = t.incidents.c
-    q = (sa.select(t.incidents).where(i.status.in_(workflow.OPEN_STATUSES))
+    q = (sa.select(t.incidents).where(i.status.in_(workflow.OPEN_STATUSES), scope_clause(department_scope))
          .order_by(i.created_at.desc()).limit(limit))
     return [_incident(r) for r in conn.execute(q)]
 
@@ -87,9 +87,10 @@ def figures(conn: Connection, day_start: datetime, now: datetime) -> dict:
     return dict(row._mapping)
 
 
-def recent(conn: Connection, limit: int = 20) -> list[dict]:
+def recent(conn: Connection, limit: int = 20, department_scope: str | None = None) -> list[dict]:
     i = t.incidents.c
-    return [_incident(r) for r in conn.execute(sa.select(t.incidents).order_by(i.id.desc()).limit(limit))]
+    q = sa.select(t.incidents).where(scope_clause(department_scope)).order_by(i.id.desc()).limit(limit)
+    return [_incident(r) for r in conn.execute(q)]
 
 
 class VersionMismatch(Exception):
