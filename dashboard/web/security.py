@@ -108,12 +108,12 @@ def _enforce():
             return _deny(400, "the form expired; reload the page and try again (CSRF check failed)")
         return None
     identity: Identity | None = g.identity
+    if path.startswith("/api/") and identity is None:
+        return _deny(401, "sign in or send 'Authorization: Bearer <token>'")
     state_changing = request.method not in ("GET", "HEAD", "OPTIONS")
     if state_changing and not g.via_token and not getattr(g, "kiosk_secret", None) and not _csrf_ok():
         return _deny(403, "CSRF check failed: reload the page and try again")
     if path.startswith("/api/"):
-        if identity is None:
-            return _deny(401, "sign in or send 'Authorization: Bearer <token>'")
         return None   # the API checks each route against the matrix (dashboard.web.api)
     if identity is None:
         if path.startswith("/_dash"):
