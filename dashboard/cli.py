@@ -166,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_admin import add_parsers
     add_parsers(sub, lambda parser: _common(parser, web=True))
+    from . import cli_tools
+    cli_tools.add_parsers(sub)
     from .cli_aqi import add_parser as add_aqi_parser
     add_aqi_parser(sub)
 

@@ -7,9 +7,14 @@ CONGESTION = {"free": "#30c46c", "light": "#a6d854", "moderate": "#f5c724", "hea
 
 # AQI levels (dashboard.domain.aqi.LEVELS): the colours HJ 633 prescribes for publication.
 AQI = {"excellent": "#00e400", "good": "#ffff00", "light": "#ff7e00", "moderate": "#ff0000",
-       "heavy": "#99004c", "severe": "#7e0023", "unknown": "#5d6b7e"}
+       "heavy": "#99004c", "severe": "#7e0023", "unknown": "#5d6b7e",
+       # US EPA 2024 categories, when that standard is configured
+       "epa_good": "#00e400", "epa_moderate": "#ffff00", "epa_usg": "#ff7e00", "epa_unhealthy": "#ff0000",
+       "epa_very_unhealthy": "#8f3f97", "epa_hazardous": "#7e0023"}
 AQI_TEXT = {"excellent": "#07210b", "good": "#2b2b00", "light": "#2b1500", "moderate": "#ffffff",
-            "heavy": "#ffffff", "severe": "#ffffff", "unknown": "#ffffff"}
+            "heavy": "#ffffff", "severe": "#ffffff", "unknown": "#ffffff",
+            "epa_good": "#07210b", "epa_moderate": "#2b2b00", "epa_usg": "#2b1500", "epa_unhealthy": "#ffffff",
+            "epa_very_unhealthy": "#ffffff", "epa_hazardous": "#ffffff"}
 
 # Incident priorities 1 (urgent) … 4 (low).
 PRIORITY = {"1": "#ff4d4f", "2": "#ff9f1a", "3": "#3ba4ff", "4": "#98a6b5"}

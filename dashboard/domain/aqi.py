@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Mapping
 
@@ -32,14 +33,16 @@ from . import air_units
 from .aqi_standards import (CAP, EXTRAPOLATE, FIXED, HJ633_2012, HJ633_2026, STANDARDS, USE, US_EPA_2024,
                             Category, Report, Segment, Standard, Table)
 
-__all__ = ["AqiError", "AqiResult", "Category", "DEFAULT", "HJ633_2012", "HJ633_2026", "LEVELS", "POLLUTANTS",
-           "STANDARDS", "Standard", "US_EPA_2024", "compute", "get_standard", "iaqi", "level", "resolve_key"]
+__all__ = ["AqiError", "AqiResult", "Category", "DEFAULT", "EPA_LEVELS", "HJ633_2012", "HJ633_2026", "LEVELS",
+           "POLLUTANTS", "STANDARDS", "Standard", "US_EPA_2024", "category", "compute", "describe_concentration",
+           "get_standard", "iaqi", "level", "resolve_key"]
 
 DEFAULT = HJ633_2026.name
 POLLUTANTS = ("pm25", "pm10", "o3", "no2", "so2", "co")
 UNITS = {"co": "mg/m3"}
 LEVELS = ("excellent", "good", "light", "moderate", "heavy", "severe")   # HJ 633: 优 良 轻度 中度 重度 严重
-EPA_LEVELS = ("good", "moderate", "usg", "unhealthy", "very_unhealthy", "hazardous")
+# EPA keys carry a prefix: "good" and "moderate" mean other things under HJ 633.
+EPA_LEVELS = ("epa_good", "epa_moderate", "epa_usg", "epa_unhealthy", "epa_very_unhealthy", "epa_hazardous")
 
 
 class AqiError(ValueError):
@@ -234,12 +237,15 @@ def _fmt(x: Fraction) -> str:
 
 
 def describe_concentration(std: Standard, key: str, c: Fraction) -> dict[str, Any]:
-    """{"value": "0.078", "unit": "ppm"}: a concentration as indexed, exact where it terminates."""
+    """{"value": "0.078", "unit": "ppm"}: a concentration as indexed — exact where the decimal ends,
+    else to six significant digits (a converted value the standard does not round)."""
     table = std.tables[key]
     if table.decimals is not None and std.concentration_rounding is not None:
-        text = f"{float(c):.{table.decimals}f}"
+        text = f"{Decimal(c.numerator) / Decimal(c.denominator):.{table.decimals}f}"
+    elif _terminates(c):
+        text = format((Decimal(c.numerator) / Decimal(c.denominator)).normalize(), "f")
     else:
-        text = _fmt(c) if _terminates(c) else format(float(c), ".6g")
+        text = format(float(c), ".6g")
     return {"value": text, "unit": air_units.SYMBOLS[table.unit]}
 
 
@@ -248,7 +254,7 @@ def _terminates(x: Fraction) -> bool:
     for p in (2, 5):
         while d % p == 0:
             d //= p
-    return d == 1 and len(str(x.numerator)) < 20
+    return d == 1 and x.denominator < 10 ** 20
 
 
 def category(result: AqiResult) -> Category | None:

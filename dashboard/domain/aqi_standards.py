@@ -290,12 +290,12 @@ US_EPA_2024 = Standard(
                "breakpoints; CityOps does not average, the source's value is taken as that concentration"),
     concentration_rounding="truncate", index_rounding="half_up",
     categories=(   # TAD Table 1 (names) and Table 2 (standard colours)
-        Category("good", 50, "良好", "Good", "#00E400"),
-        Category("moderate", 100, "中等", "Moderate", "#FFFF00"),
-        Category("usg", 150, "对敏感人群不健康", "Unhealthy for Sensitive Groups", "#FF7E00"),
-        Category("unhealthy", 200, "不健康", "Unhealthy", "#FF0000"),
-        Category("very_unhealthy", 300, "非常不健康", "Very Unhealthy", "#8F3F97"),
-        Category("hazardous", None, "危险", "Hazardous", "#7E0023"),
+        Category("epa_good", 50, "良好", "Good", "#00E400"),
+        Category("epa_moderate", 100, "中等", "Moderate", "#FFFF00"),
+        Category("epa_usg", 150, "对敏感人群不健康", "Unhealthy for Sensitive Groups", "#FF7E00"),
+        Category("epa_unhealthy", 200, "不健康", "Unhealthy", "#FF0000"),
+        Category("epa_very_unhealthy", 300, "非常不健康", "Very Unhealthy", "#8F3F97"),
+        Category("epa_hazardous", None, "危险", "Hazardous", "#7E0023"),
     ),
     primary_above=None,   # the main pollutant is the one with the highest AQI value, whatever it is
     source="EPA-454/B-24-002, May 2024",

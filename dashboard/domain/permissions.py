@@ -36,6 +36,10 @@ API: dict[tuple[str, str], frozenset[str]] = {
 # Who sees reporters' names and phone numbers unmasked.
 SEES_REPORTER = frozenset({ADMIN, DISPATCHER})
 
+# Who sees the raw payload of a dead letter (it may hold anything a source sent, personal data too);
+# the Feeds page's other roles see the reason only.
+SEES_DEAD_LETTER_PAYLOAD = frozenset({ADMIN})
+
 
 def may_open_page(role: str | None, path: str) -> bool:
     return role is not None and role in PAGES.get(_page_key(path), frozenset())

@@ -53,5 +53,5 @@ def build_services(settings: Settings, city: City | None = None, upgrade: bool =
             reference.save_city(conn, city)
     else:
         with store.connect() as conn:
-            city = reference.load_city(conn, "城市", "City")
+            city = reference.load_city(conn)
     return Services(settings, store, open_bus(settings.bus_url), city)

@@ -21,6 +21,7 @@ from dashboard.store import feeds, incidents as incident_store, state as state_s
 
 from . import features, intake
 from .container import Services
+from .health import feed_health_report
 from .operations import key_figures
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ class IngestService:
         self.figures_every = figures_every
         self._figures_lock = threading.Lock()
         self._figures_sent_at = 0.0
+        self._health_lock = threading.Lock()
+        self._health_sent: dict[str, str] = {}      # connector → state in the last "feeds.health" sent
+        self._health_sent_at = 0.0
 
     # -- the sink interface -------------------------------------------------------------------
     def ingest(self, connector: str, events: list[Event]) -> list[Event]:
@@ -74,6 +78,21 @@ class IngestService:
     def report_health(self, connector: str, ok: bool, detail: str = "", events: int = 0) -> None:
         with self.services.store.begin() as conn:
             feeds.record_health(conn, connector, ok, detail, utcnow(), events=0)
+        self.publish_health()
+
+    def publish_health(self) -> None:
+        """"feeds.health" ({"items": the health report's connectors, "at"}) when any connector's
+        state differs from the last one sent (checked at every report, so a connector that stopped
+        reporting turns stale while the others report), and at least every quarter of the stale
+        threshold (30 s at most), so that a page that hears nothing for longer knows it is stale."""
+        every = min(30.0, self.services.settings.stale_after_seconds / 4)
+        with self._health_lock:   # one at a time: an older report is never sent after a newer one
+            report = feed_health_report(self.services)
+            states = {c["connector"]: c["state"] for c in report["connectors"]}
+            if states == self._health_sent and time.monotonic() - self._health_sent_at < every:
+                return
+            self._health_sent, self._health_sent_at = states, time.monotonic()
+            self._publish([("feeds.health", {"items": report["connectors"], "at": report["at"]})])
 
     # -- publishing ---------------------------------------------------------------------------
     def _publish(self, pubs: Publications) -> None:

@@ -20,11 +20,9 @@ def append(conn: Connection, *, at: datetime, actor: str, actor_role: str, actio
         before=before, after=after, reason=reason)).inserted_primary_key[0]
 
 
-def query(conn: Connection, *, actor: str | None = None, action: str | None = None,
-          target_type: str | None = None, target_id: str | None = None, since: datetime | None = None,
-          until: datetime | None = None, limit: int = 200, offset: int = 0) -> list[dict]:
+def _filtered(q, *, actor: str | None = None, action: str | None = None, target_type: str | None = None,
+              target_id: str | None = None, since: datetime | None = None, until: datetime | None = None):
     a = t.audit_log.c
-    q = sa.select(t.audit_log).order_by(a.id.desc()).limit(limit).offset(offset)
     for column, value in ((a.actor, actor), (a.action, action), (a.target_type, target_type),
                           (a.target_id, target_id)):
         if value:
@@ -33,4 +31,20 @@ def query(conn: Connection, *, actor: str | None = None, action: str | None = No
         q = q.where(a.at >= since)
     if until:
         q = q.where(a.at < until)
+    return q
+
+
+def query(conn: Connection, *, actor: str | None = None, action: str | None = None,
+          target_type: str | None = None, target_id: str | None = None, since: datetime | None = None,
+          until: datetime | None = None, limit: int = 200, offset: int = 0) -> list[dict]:
+    """Newest first."""
+    q = sa.select(t.audit_log).order_by(t.audit_log.c.id.desc()).limit(limit).offset(offset)
+    q = _filtered(q, actor=actor, action=action, target_type=target_type, target_id=target_id,
+                  since=since, until=until)
     return [dict(r._mapping) | {"at": as_utc(r.at)} for r in conn.execute(q)]
+
+
+def count(conn: Connection, **filters: Any) -> int:
+    """How many entries `query` would page through with the same filters."""
+    return conn.execute(_filtered(sa.select(sa.func.count()).select_from(t.audit_log), **filters)).scalar_one()
+

@@ -40,11 +40,23 @@ def add_dead_letter(conn: Connection, connector: str, raw: str | bytes, reason: 
         connector=connector, raw=raw, reason=reason, received_at=at)).inserted_primary_key[0]
 
 
-def dead_letters(conn: Connection, connector: str | None = None, limit: int = 100) -> list[dict]:
-    q = sa.select(t.dead_letters).order_by(t.dead_letters.c.id.desc()).limit(limit)
+def dead_letters(conn: Connection, connector: str | None = None, limit: int = 100,
+                 raw_chars: int | None = None) -> list[dict]:
+    """Newest first. With `raw_chars`, "raw" holds only its first characters and "raw_length" the
+    full length (a list need not load every payload whole)."""
+    d = t.dead_letters.c
+    columns = [t.dead_letters] if raw_chars is None else [
+        d.id, d.connector, d.received_at, d.reason, sa.func.substr(d.raw, 1, raw_chars).label("raw"),
+        sa.func.length(d.raw).label("raw_length")]
+    q = sa.select(*columns).order_by(d.id.desc()).limit(limit)
     if connector:
         q = q.where(t.dead_letters.c.connector == connector)
     return [dict(r._mapping) | {"received_at": as_utc(r.received_at)} for r in conn.execute(q)]
+
+
+def dead_letter(conn: Connection, dead_letter_id: int) -> dict | None:
+    row = conn.execute(sa.select(t.dead_letters).where(t.dead_letters.c.id == dead_letter_id)).first()
+    return dict(row._mapping) | {"received_at": as_utc(row.received_at)} if row else None
 
 
 def load_checkpoint(conn: Connection, connector: str) -> str | None:

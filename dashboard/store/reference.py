@@ -1,6 +1,8 @@
 """Reference data: districts, departments, road segments, stations."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -17,6 +19,9 @@ def _replace(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
 
 def save_city(conn: Connection, city: City) -> None:
     """Write a city's reference data, replacing what was there (reference data is not history)."""
+    conn.execute(t.meta.delete().where(t.meta.c.key == "city"))
+    conn.execute(t.meta.insert().values(key="city", updated_at=datetime.now(timezone.utc), value={
+        "name_zh": city.name_zh, "name_en": city.name_en, "center": list(city.center)}))
     _replace(conn, t.districts, [
         {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "geometry": d.geometry} for d in city.districts])
     _replace(conn, t.departments, [
@@ -30,7 +35,7 @@ def save_city(conn: Connection, city: City) -> None:
          "lat": s.lat} for s in city.stations])
 
 
-def load_city(conn: Connection, name_zh: str, name_en: str) -> City:
+def load_city(conn: Connection) -> City:
     districts = tuple(District(r.code, r.name_zh, r.name_en, r.geometry)
                       for r in conn.execute(sa.select(t.districts).order_by(t.districts.c.code)))
     departments = tuple(Department(r.code, r.name_zh, r.name_en, tuple(r.categories), tuple(r.districts))
@@ -41,7 +46,9 @@ def load_city(conn: Connection, name_zh: str, name_en: str) -> City:
                      for r in conn.execute(sa.select(t.stations).order_by(t.stations.c.id)))
     if not districts:
         raise LookupError("the store holds no city: start with the demo city or load the city's reference data")
+    info = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == "city")).scalar() or {}
     lons = [p[0] for d in districts for p in d.geometry["coordinates"][0]]
     lats = [p[1] for d in districts for p in d.geometry["coordinates"][0]]
-    center = ((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2)
-    return City(name_zh, name_en, center, districts, departments, segments, stations)
+    center = tuple(info.get("center") or ((min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2))
+    return City(info.get("name_zh", "城市"), info.get("name_en", "City"), center, districts, departments,
+                segments, stations)

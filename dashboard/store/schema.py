@@ -271,3 +271,10 @@ routing_rules = sa.Table(
     sa.Column("updated_at", TS, nullable=False),
     sa.UniqueConstraint("category", "district"),
 )
+
+meta = sa.Table(
+    "meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),   # e.g. "city"
+    sa.Column("value", JSON, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)

@@ -127,6 +127,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "aqi.moderate": ("中度污染", "Moderately polluted"),
     "aqi.heavy": ("重度污染", "Heavily polluted"),
     "aqi.severe": ("严重污染", "Severely polluted"),
+    "aqi.epa_good": ("良好", "Good"),
+    "aqi.epa_moderate": ("中等", "Moderate"),
+    "aqi.epa_usg": ("对敏感人群不健康", "Unhealthy for sensitive groups"),
+    "aqi.epa_unhealthy": ("不健康", "Unhealthy"),
+    "aqi.epa_very_unhealthy": ("非常不健康", "Very unhealthy"),
+    "aqi.epa_hazardous": ("危险", "Hazardous"),
     "aqi.unknown": ("无数据", "No data"),
 
     # pollutants

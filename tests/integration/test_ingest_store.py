@@ -75,6 +75,20 @@ def test_air_readings_give_station_aqi_and_one_incident_above_150(services):
     assert [i["category"] for i in open_] == ["1101"]   # still one open incident for the station
 
 
+def test_station_and_city_aqi_follow_the_configured_standard(services):
+    from dataclasses import replace
+    from dashboard.services.operations import key_figures
+    services.settings = replace(services.settings, aqi_standard="us-epa-2024")
+    ingest = IngestService(services)
+    ingest.ingest("sensorthings", [reading("e1", "A1", "pm25", 35.9, T0), reading("e2", "A1", "o3", 153, T0)])
+    with services.store.connect() as conn:
+        st = state.station_states(conn)["A1"]
+        figures = key_figures(services, conn)
+    # EPA: PM2.5 35.9 → 102; O3 153 µg/m³ = 0.0779 ppm → 0.077 → 122 (TAD Table 6, 8-hour O3)
+    assert (st["aqi"], st["level"], st["primary_pollutants"]) == (122, "usg", ["o3"])
+    assert (figures["city_aqi"], figures["aqi_level"]) == (122, "usg")
+
+
 def test_cap_update_and_cancel_change_the_alert_they_reference(services):
     ingest = IngestService(services)
     square = {"type": "Polygon", "coordinates": [[[118.8, 32.0], [118.9, 32.0], [118.9, 32.1], [118.8, 32.0]]]}
