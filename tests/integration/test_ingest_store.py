@@ -85,8 +85,8 @@ def test_station_and_city_aqi_follow_the_configured_standard(services):
         st = state.station_states(conn)["A1"]
         figures = key_figures(services, conn)
     # EPA: PM2.5 35.9 → 102; O3 153 µg/m³ = 0.0779 ppm → 0.077 → 122 (TAD Table 6, 8-hour O3)
-    assert (st["aqi"], st["level"], st["primary_pollutants"]) == (122, "usg", ["o3"])
-    assert (figures["city_aqi"], figures["aqi_level"]) == (122, "usg")
+    assert (st["aqi"], st["level"], st["primary_pollutants"]) == (122, "epa_usg", ["o3"])
+    assert (figures["city_aqi"], figures["aqi_level"]) == (122, "epa_usg")
 
 
 def test_cap_update_and_cancel_change_the_alert_they_reference(services):
