@@ -36,10 +36,8 @@ def _common(p: argparse.ArgumentParser, web: bool = False, demo: bool = False) -
 
 
 def _logging(settings: config.Settings) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    logging.getLogger("websockets").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from .logging_setup import setup_logging
+    setup_logging(settings)
 
 
 class _Stopper:
@@ -72,13 +70,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    from .runtime import Runtime
     settings = replace(_settings(args), demo=False)
     _logging(settings)
+    if args.workers > 1 or args.gunicorn:
+        from .web.gunicorn_runner import serve
+        return serve(settings, workers=args.workers, threads=args.threads)
+    from .runtime import Runtime
     stopper = _Stopper()
     runtime = Runtime(settings, web=True, push=args.with_push, connectors=False, demo=False)
     runtime.start()
     print(f"CityOps web on {runtime.url}", flush=True)
+    stopper.event.wait()
+    runtime.stop()
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from .runtime import Runtime
+    settings = replace(_settings(args), demo=False)
+    _logging(settings)
+    stopper = _Stopper()
+    runtime = Runtime(settings, web=False, push=True, connectors=False, demo=False)
+    runtime.start()
+    print(f"CityOps push relay on ws://{settings.host}:{settings.effective_push_port}/ (bus {settings.bus_url})",
+          flush=True)
     stopper.event.wait()
     runtime.stop()
     return 0
@@ -116,11 +131,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from .store import migrate, open_store
+    from .store import migrate
     settings = _settings(args)
-    store = open_store(settings.effective_database_url)
     if args.db_command == "upgrade":
-        store.upgrade()
+        from .services.container import build_services
+        from .services.intake import ensure_routing_rules
+        # migrates, and with the demo on (the default) stores the demo city's reference data, so
+        # separate web, ingest and push processes all read the same city from the store
+        services = build_services(settings, upgrade=True)
+        ensure_routing_rules(services)
+        store = services.store
+    else:
+        from .store import open_store
+        store = open_store(settings.effective_database_url)
     print(f"schema at revision {migrate.current_revision(store.engine)} "
           f"({store.engine.url.render_as_string(hide_password=True)})")
     store.close()
@@ -148,7 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("web", help="the web server only")
     _common(p, web=True)
     p.add_argument("--with-push", action="store_true", help="also run the push relay in this process")
+    p.add_argument("--workers", type=int, default=1, help="gunicorn worker processes (default 1: no gunicorn)")
+    p.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    p.add_argument("--gunicorn", action="store_true", help="serve with gunicorn even with one worker")
     p.set_defaults(func=cmd_web)
+
+    p = sub.add_parser("push", help="the push relay only, fed from the bus (use a Redis bus)")
+    _common(p, web=True)
+    p.set_defaults(func=cmd_push)
 
     p = sub.add_parser("ingest", help="connectors and ingest only")
     _common(p)

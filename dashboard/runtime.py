@@ -36,6 +36,8 @@ class Runtime:
         from .services.ingest import IngestService
 
         self.services = build_services(self.settings)
+        from .services.intake import ensure_routing_rules
+        ensure_routing_rules(self.services)
         if self.want_demo:
             from .demo.feeds import DemoFeeds
             self.demo_feeds = DemoFeeds(self.services.city, self.settings.seed, self.settings.demo_speed,
