@@ -47,6 +47,7 @@ CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "hail", "blizzard", "heat wave")),                                                      # 气象灾害
 )
 OTHER_CODE = "0999"                                                                                   # 其他问题
+TYPE_FIELDS = ("incidentTypeCommonRegistryText", "incidentTypeInternalText", "incidentTypeInternalCode")
 CLOSED_WORDS = {"closed", "cleared", "completed", "complete", "resolved", "cancelled", "canceled",
                 "terminated", "archived", "ended"}
 INCIDENT_PLACES = ("currentincident", "incident", "initial")   # location types to prefer without a reference
@@ -108,8 +109,7 @@ def _event(doc: dict, at: str, incident: Any, where: str, source: str) -> Event:
     calls = [_time(c.get("callStartTimestamp"), _join(at, f"callComponent[{k}].callStartTimestamp"))
              for k, c in enumerate(_list(doc.get("callComponent"))) if isinstance(c, dict)]
     calls = [t for t in calls if t is not None]
-    type_texts = [t for key in ("incidentTypeCommonRegistryText", "incidentTypeInternalText", "incidentTypeInternalCode")
-                  for t in _texts(incident.get(key), f"{where}.{key}")]
+    type_texts = [t for key in TYPE_FIELDS for t in _texts(incident.get(key), f"{where}.{key}")]
     statuses = [t for key in ("incidentStatusCommonRegistryText", "incidentStatusInternalText")
                 for t in _texts(incident.get(key), f"{where}.{key}")]
     lat, lon, address = _place(doc, at, incident, where)

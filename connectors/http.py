@@ -145,6 +145,8 @@ class HttpClient:
                 response = HttpResponse(r.url, r.status_code, dict(r.headers), b"".join(chunks))
         except requests.Timeout:
             raise SourceUnavailable(f"{where}: timed out after {self.timeout:g} s") from None
+        except requests.exceptions.ChunkedEncodingError:   # the connection broke mid-body: worth a retry
+            raise SourceUnavailable(f"{where}: the connection broke while the body was being read") from None
         except requests.ConnectionError as exc:
             raise SourceUnavailable(f"{where}: cannot connect ({_short(exc)})") from None
         except requests.RequestException as exc:   # invalid URL, too many redirects …

@@ -43,6 +43,9 @@ class Page(Parsed):
 class ObservationPage(Page):
     unknown_datastreams: set[str]
     latest: datetime | None        # newest phenomenonTime on the page, readings passed over included
+    # newest phenomenonTime whose observations are all on this page or before it: when a next page
+    # follows, the page's newest time may go on there (a time slot of many stations split by $top)
+    complete_through: datetime | None
 
 
 class DatastreamPage(Page):
@@ -150,6 +153,7 @@ def parse(data: bytes | str, datastreams: Mapping[str, Datastream], *, source: s
     items, link = _collection(data, "Observations")
     out = ObservationPage()
     out.next_link, out.unknown_datastreams, out.latest = link, set(), None
+    times: list[datetime] = []
     for i, item in enumerate(items):
         where = f"value[{i}]"
         try:
@@ -162,8 +166,11 @@ def parse(data: bytes | str, datastreams: Mapping[str, Datastream], *, source: s
             at = phenomenon_end(item.get("phenomenonTime"), where) if isinstance(item, dict) else None
         except ParseError:
             at = None
-        if at is not None and (out.latest is None or at > out.latest):
-            out.latest = at
+        if at is not None:
+            times.append(at)
+    out.latest = max(times, default=None)
+    out.complete_through = (max((t for t in times if t < out.latest), default=None) if link and out.latest
+                            else out.latest)
     return out
 
 
@@ -229,8 +236,9 @@ class SensorThingsConnector(PollingConnector):
                 page = parse(body, self.datastreams, source=self.name)
             total += self.deliver(sink, page)
             rejected += len(page.rejects)
-            if page.latest is not None and page.latest > since:   # pages come in phenomenonTime order
-                since = page.latest
+            done = page.complete_through   # pages come in phenomenonTime order
+            if done is not None and done > since:
+                since = done
                 sink.save_checkpoint(self.name, p.iso_z(since))
             if not page.next_link or page.next_link in seen_links:
                 break

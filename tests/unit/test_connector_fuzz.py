@@ -6,7 +6,7 @@ import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st_
 
-from connectors import cap, gtfs_rt, open311, sensorthings, traffic
+from connectors import cap, datex2, eido, formats, gtfs_rt, open311, openaq, sensorthings, traffic
 from connectors.base import ConnectorError, Parsed
 from dashboard.domain.events import Event
 
@@ -15,6 +15,13 @@ DATASTREAMS = {
     "2": sensorthings.Datastream("2", "10", "A01", "co", "ppm", 1.1456, None, None),
     "3": sensorthings.Datastream("3", "10", "A01", None, "°C", None),
 }
+
+LOCATION = openaq.Location("2178", "Del Norte", 35.1, -106.5, {
+    "1": openaq.Sensor("1", "pm25", "pm25", "µg/m³", 1.0),
+    "2": openaq.Sensor("2", "co", "co", "ppm", 1.1456),
+    "3": openaq.Sensor("3", "temperature", None, "c", None),
+    "4": openaq.Sensor("4", "pm10", "pm10", "particles/cm³", None),
+})
 
 PARSERS = {
     "open311": lambda d: open311.parse(d),
@@ -25,6 +32,12 @@ PARSERS = {
     "things": lambda d: sensorthings.parse_things(d),
     "cap": lambda d: cap.parse(d),
     "atom": lambda d: cap.parse_index(d, "http://127.0.0.1/"),
+    "datex2": lambda d: datex2.parse(d),
+    "openaq": lambda d: openaq.parse(d, LOCATION),
+    "openaq_location": lambda d: openaq.parse_location(d),
+    "openaq_joined": lambda d: openaq.parse_joined(d),
+    "eido": lambda d: eido.parse(d),
+    "sensorthings_inline": lambda d: formats.sensorthings_inline(d),
 }
 
 scalars = st_.one_of(st_.none(), st_.booleans(), st_.integers(), st_.floats(allow_nan=True),
@@ -35,7 +48,11 @@ KEYS = ["service_request_id", "status", "service_code", "requested_datetime", "u
         "long", "extended_attributes", "reporter_name", "code", "description", "type", "ts", "segments",
         "id", "speed_kmh", "flow_vph", "value", "@iot.id", "@iot.nextLink", "result", "phenomenonTime",
         "resultTime", "Datastream", "Thing", "ObservedProperty", "name", "unitOfMeasurement", "symbol",
-        "properties", "station_id", "Locations", "location", "coordinates", "service_requests"]
+        "properties", "station_id", "Locations", "location", "coordinates", "service_requests",
+        "results", "sensors", "parameter", "units", "sensorsId", "locationsId", "datetime", "utc", "latitude",
+        "longitude", "latest", "incidentComponent", "incidentTrackingIdentifier", "lastUpdateTimeStamp",
+        "locationComponent", "locationReference", "$ref", "$id", "locationByValue", "notesComponent",
+        "incidentTypeCommonRegistryText", "incidentStatusCommonRegistryText", "callComponent", "callStartTimestamp"]
 json_values = st_.recursive(scalars, lambda inner: st_.one_of(
     st_.lists(inner, max_size=5), st_.dictionaries(st_.sampled_from(KEYS) | st_.text(max_size=5), inner, max_size=8)),
     max_leaves=40)
@@ -135,3 +152,79 @@ def test_gtfs_near_valid(fields):
         except (ValueError, TypeError, OverflowError):
             pass
     check(PARSERS["gtfs_rt"], feed.SerializePartialToString())   # required fields may be missing
+
+
+@FUZZ
+@given(st_.lists(st_.fixed_dictionaries(
+    {"sensorsId": st_.one_of(st_.sampled_from([1, 2, 3, 4, "1", 99]), scalars), "value": scalars},
+    optional={"datetime": st_.one_of(scalars, st_.fixed_dictionaries({}, optional={"utc": scalars, "local": scalars})),
+              "locationsId": st_.one_of(st_.just(2178), scalars),
+              "coordinates": st_.one_of(scalars, st_.fixed_dictionaries({"latitude": scalars, "longitude": scalars}))}),
+    max_size=4))
+def test_openaq_near_valid(results):
+    check(PARSERS["openaq"], json.dumps({"meta": {}, "results": results}, allow_nan=True))
+
+
+@FUZZ
+@given(st_.lists(st_.fixed_dictionaries({"id": scalars}, optional={"parameter": st_.one_of(
+    scalars, st_.fixed_dictionaries({"name": st_.one_of(st_.sampled_from(["pm25", "co", "o3", "temperature"]), scalars),
+                                     "units": st_.one_of(st_.sampled_from(["µg/m³", "ppm", "ppb", "c"]), scalars)}))}),
+    max_size=4), scalars, scalars)
+def test_openaq_location_near_valid(sensors, lat, lon):
+    doc = {"results": [{"id": 7, "sensors": sensors, "coordinates": {"latitude": lat, "longitude": lon}}]}
+    check(PARSERS["openaq_location"], json.dumps(doc, allow_nan=True))
+    check(PARSERS["openaq_joined"], json.dumps({"location": doc, "latest": {"results": []}}, allow_nan=True))
+
+
+places = st_.one_of(scalars, json_values, st_.sampled_from([
+    '<presence xmlns:gml="http://www.opengis.net/gml"><gml:Point><gml:pos>32.05 118.8</gml:pos></gml:Point></presence>',
+    '<presence xmlns:gml="http://www.opengis.net/gml"><gml:Polygon><gml:posList>1 2 3</gml:posList></gml:Polygon>'
+    '</presence>',
+    '<p><gml:pos xmlns:gml="http://www.opengis.net/gml">x y</gml:pos></p>', '{"type": "Point", "coordinates": [1]}',
+    '{"type": "Feature", "geometry": null}', "<civicAddress><RD>a</RD></civicAddress>", "<unclosed>"]))
+
+
+@FUZZ
+@given(st_.fixed_dictionaries(
+    {"incidentTrackingIdentifier": scalars},
+    optional={"lastUpdateTimeStamp": scalars, "incidentTypeCommonRegistryText": st_.one_of(scalars, json_values),
+              "incidentStatusCommonRegistryText": st_.one_of(scalars, json_values),
+              "incidentCommonPriorityNumber": scalars, "locationReference": st_.one_of(
+                  scalars, st_.sampled_from([{"$ref": "l1"}, [{"$ref": "#l1"}], "l1", [{"$ref": 5}]])),
+              "notesReference": json_values}),
+    st_.lists(st_.fixed_dictionaries({"$id": st_.sampled_from(["l1", "l2", 3])}, optional={"locationByValue": places}),
+              max_size=3),
+    st_.one_of(scalars, st_.lists(st_.fixed_dictionaries({"callStartTimestamp": scalars}), max_size=2)))
+def test_eido_near_valid(incident, locations, calls):
+    doc = {"lastUpdateTimeStamp": "2025-06-11T08:00:00+08:00", "incidentComponent": incident,
+           "locationComponent": locations, "callComponent": calls}
+    check(PARSERS["eido"], json.dumps(doc, allow_nan=True))
+    check(PARSERS["eido"], json.dumps([doc, incident], allow_nan=True))
+
+
+@FUZZ
+@given(st_.lists(st_.tuples(st_.sampled_from(["TrafficSpeed", "TrafficFlow", "roa:TrafficSpeed", "TrafficHeadway", ""]),
+                            xml_text, st_.sampled_from(["", "0", "3", "x"]), st_.sampled_from(["", "true", "false"])),
+                 max_size=5),
+       st_.sampled_from(["S1", ""]), xml_text)
+def test_datex2_near_valid(values, site, when):
+    from xml.sax.saxutils import escape, quoteattr
+    measured = "".join(
+        f'<measuredValue index="{k}"><measuredValue><basicData{f" xsi:type={quoteattr(kind)}" if kind else ""}>'
+        + (f'<averageVehicleSpeed numberOfInputValuesUsed="{n}" dataError="{err}"><speed>{escape(v)}</speed>'
+           f'</averageVehicleSpeed>' if "Speed" in kind else
+           f'<vehicleFlow dataError="{err}"><vehicleFlowRate>{escape(v)}</vehicleFlowRate></vehicleFlow>')
+        + "</basicData></measuredValue></measuredValue>" for k, (kind, v, n, err) in enumerate(values))
+    doc = ('<d2LogicalModel xmlns="http://datex2.eu/schema/2/2_0" '
+           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+           '<payloadPublication xsi:type="MeasuredDataPublication"><siteMeasurements>'
+           f'<measurementSiteReference id={quoteattr(site)}/><measurementTimeDefault>{escape(when)}'
+           f'</measurementTimeDefault>{measured}</siteMeasurements></payloadPublication></d2LogicalModel>')
+    check(PARSERS["datex2"], doc)
+
+
+@FUZZ
+@given(st_.lists(st_.fixed_dictionaries({"@iot.id": scalars, "result": scalars, "phenomenonTime": scalars},
+                                        optional={"Datastream": json_values}), max_size=4))
+def test_sensorthings_inline_near_valid(items):
+    check(PARSERS["sensorthings_inline"], json.dumps({"value": items}, allow_nan=True))

@@ -64,6 +64,18 @@ def test_last_page_bad_items_and_unknown_datastreams(datastreams):
     ]
     assert page.unknown_datastreams == {"77"}
     assert page.latest == datetime(2025, 6, 11, 0, 10, tzinfo=timezone.utc)
+    assert page.complete_through == page.latest           # the last page: nothing of that time can follow
+
+
+def test_a_time_slot_split_by_the_page_size_is_not_complete_yet(datastreams):
+    # the page's newest time may go on on the next page: a checkpoint there would skip the rest of it
+    page = st.parse((FIX / "observations_page1.json").read_bytes(), datastreams)
+    assert page.latest == datetime(2025, 6, 11, 0, 0, tzinfo=timezone.utc) and page.complete_through is None
+    body = json.dumps({"value": [
+        {"@iot.id": n, "phenomenonTime": at, "result": 1, "Datastream": {"@iot.id": 1}}
+        for n, at in enumerate(["2025-06-11T00:00:00Z", "2025-06-11T00:00:00Z", "2025-06-11T00:05:00Z"])],
+        "@iot.nextLink": "Observations?$skip=3"})
+    assert st.parse(body, datastreams).complete_through == datetime(2025, 6, 11, 0, 0, tzinfo=timezone.utc)
 
 
 def test_things_locations():
