@@ -111,8 +111,9 @@
     function openIncident(f) { return !!f.geometry && OPEN_STATUSES.indexOf(f.properties.status) >= 0; }
     function activeAlert(f) { return !!f.geometry && f.properties.status === "active"; }
 
-    function applyBatch(message, segments, stations, incidents, alerts, figures, events, feeds, reload) {
-        var out = many(9);
+    // `reloadId`: the id of the page's snapshot trigger (a State of its "id"); the Operations page's by default
+    function applyBatch(message, segments, stations, incidents, alerts, figures, events, feeds, reload, reloadId) {
+        var out = many(8);
         if (!message || typeof message.data !== "string" || !conn) { return out; }
         if (conn.status === "idle" || conn.status === "resetting") { return out; }
         var batch;
@@ -120,7 +121,9 @@
         var restart = function () {
             conn.status = "resetting";
             out[7] = {status: "resetting", attempt: 0};
-            out[8] = (reload || 0) + 1;      // reload the snapshot; it reconnects from there
+            // reload the snapshot; it reconnects from there. Set, not returned: a page-scoped callback
+            // that outputs the snapshot's trigger would keep the snapshot from loading at all
+            window.dash_clientside.set_props(reloadId || "ops-reload", {data: (reload || 0) + 1});
             return out;
         };
         if (batch.reset) { return restart(); }
@@ -176,9 +179,38 @@
         return out;
     }
 
+    // Every message of the socket goes to the live page's inbox (layouts/shell.live_inbox), whose
+    // callbacks then run; no other page's do.
+    function routeMessage(message) {
+        var outputs = (window.dash_clientside.callback_context || {}).outputs_list || [];
+        return outputs.map(function () { return message ? message : noUpdate(); });
+    }
+
+    // For other pages' batch handlers: checks one WebSocket message against the connection (order,
+    // reset) and moves its position on, as applyBatch does. Returns null (nothing to apply),
+    // {reset: true, live} (reload the page's snapshot) or {messages, live}; `live`, when set, is
+    // the header's new live status.
+    function takeBatch(message) {
+        if (!message || typeof message.data !== "string" || !conn) { return null; }
+        if (conn.status === "idle" || conn.status === "resetting") { return null; }
+        var batch;
+        try { batch = JSON.parse(message.data); } catch (e) { return null; }
+        if (batch.reset || (batch.after !== undefined && String(batch.after) !== String(conn.lastId))) {
+            conn.status = "resetting";
+            return {reset: true, live: {status: "resetting", attempt: 0}};
+        }
+        conn.lastId = batch.last_id;
+        var live = null;
+        if (conn.status !== "live") {
+            conn.status = "live";
+            live = {status: "live", attempt: 0};
+        }
+        return {messages: batch.messages || [], live: live};
+    }
+
     window.dash_clientside = window.dash_clientside || {};
     window.dash_clientside.cityops = Object.assign(window.dash_clientside.cityops || {}, {
         connect: connect, socketState: socketState, leavePage: leavePage, liveBadge: liveBadge,
-        applyBatch: applyBatch, _wsUrl: wsUrl, _connection: function () { return conn; }
+        applyBatch: applyBatch, takeBatch: takeBatch, routeMessage: routeMessage, _wsUrl: wsUrl, _connection: function () { return conn; }
     });
 })();

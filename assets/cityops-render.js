@@ -91,14 +91,25 @@
         });
     }
 
-    function renderFeeds(feeds, cfg) {
+    // The feed strip; feeds age on the clock tick (cityops-feeds.js): one that has had no fresh news
+    // for too long is marked stale even if nothing more arrives.
+    var lastFeeds = {sig: null};
+    function renderFeeds(feeds, _tick, cfg) {
         if (!cfg || !feeds) { return noUpdate(); }
-        return feeds.map(function (f) {
+        var ops = window.dash_clientside.cityops;
+        var now = ops.feedsNow("ops", feeds);
+        var sig = JSON.stringify(now.map(function (f) { return [f.connector, f.state, f.detail]; }));
+        if (ops.onlyTicked("hdr-clock-tick") && sig === lastFeeds.sig) { return noUpdate(); }
+        lastFeeds.sig = sig;
+        return now.map(function (f) {
             var state = f.state || "stale";
-            return el("Li", {className: "feed feed-" + state, title: f.detail || "", children: [
+            return el("Li", {className: "feed feed-" + state, title: f.detail || "", "data-connector": f.connector,
+                             "data-state": state, children: [
                 el("Span", {className: "feed-dot", style: {backgroundColor: cfg.palette.feed[state] || "#888"}}),
                 el("Span", {className: "feed-name", children: label(cfg, "source." + f.connector, f.connector)}),
-                el("Span", {className: "feed-state", children: label(cfg, "feed.state." + state, state)})
+                el("Span", {className: "feed-state", children: [
+                    el("Span", {className: "feed-state-icon", "aria-hidden": "true", children: ops.feedIcon(state)}),
+                    label(cfg, "feed.state." + state, state)]})
             ]});
         });
     }

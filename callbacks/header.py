@@ -26,6 +26,8 @@ def register(app) -> None:
     app.clientside_callback(_js("leavePage"), Output(ids.WS, "url", allow_duplicate=True),
                             Output(ids.LIVE, "data", allow_duplicate=True),
                             Input(PAGES_LOCATION, "pathname"), prevent_initial_call=True)
+    app.clientside_callback(_js("routeMessage"), Output({"type": ids.BATCH, "page": ALL}, "data"),
+                            Input(ids.WS, "message"), prevent_initial_call=True)
     app.clientside_callback(_js("liveBadge"), Output(ids.LIVE_BADGE, "children"),
                             Output(ids.LIVE_BADGE, "className"),
                             Input(ids.LIVE, "data"), State(ids.CONFIG, "data"))

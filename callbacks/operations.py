@@ -12,6 +12,7 @@ from dashboard.services.operations import operations_snapshot
 from dashboard.web.context import identity, services
 from layouts.ids import header as hdr
 from layouts.ids import operations as ids
+from layouts.shell import live_inbox_id
 
 from .live import live_config
 
@@ -41,8 +42,8 @@ def register(app) -> None:
     app.clientside_callback(
         _js("applyBatch"),
         *[Output(i, "data", allow_duplicate=True) for i in LAYERS + STORES],
-        Output(hdr.LIVE, "data", allow_duplicate=True), Output(ids.RELOAD, "data"),
-        Input(hdr.WS, "message"),
+        Output(hdr.LIVE, "data", allow_duplicate=True),
+        Input(live_inbox_id(ids.PREFIX), "data"),
         *[State(i, "data") for i in LAYERS + STORES], State(ids.RELOAD, "data"),
         prevent_initial_call=True,
     )
@@ -59,5 +60,5 @@ def register(app) -> None:
     app.clientside_callback(_js("renderEvents"), Output(ids.EVENT_LIST, "children"),
                             Input(ids.EVENTS, "data"), State(ids.CONFIG, "data"))
     app.clientside_callback(_js("renderFeeds"), Output(ids.FEED_LIST, "children"),
-                            Input(ids.FEEDS, "data"), State(ids.CONFIG, "data"))
+                            Input(ids.FEEDS, "data"), Input(hdr.CLOCK_TICK, "n_intervals"), State(ids.CONFIG, "data"))
     app.clientside_callback(_js("pageLiveClass"), Output(ids.PAGE, "className"), Input(hdr.LIVE, "data"))

@@ -47,6 +47,15 @@ class Settings:
     poll_seconds: float = _doc(10.0, "How often polling connectors ask their source.")
     http_timeout: float = _doc(10.0, "Timeout in seconds of every connector network call.")
     stale_after_seconds: float = _doc(120.0, "A source with no success for this long is shown as stale.")
+    wall_scenes: str = _doc("overview,traffic,environment,emergency,dispatch",
+                            "Scenes the video wall rotates through, in order (?scenes= overrides).")
+    wall_dwell_seconds: float = _doc(30.0, "How long the video wall shows each scene (?dwell= overrides).")
+    wall_spotlight_seconds: float = _doc(25.0, "How long the video wall highlights a new severe event before "
+                                               "its rotation resumes.")
+    wall_grid: str = _doc("", "Screens of the video wall as COLUMNSxROWS (e.g. 4x2), so panels end at the "
+                              "bezels; empty: one screen (?grid= overrides).")
+    wall_poll_seconds: float = _doc(15.0, "How often the video wall re-reads feed health and the app version, "
+                                          "and reloads its data while the push relay is unreachable.")
     aqi_standard: str = _doc("hj633-2026", "AQI standard: hj633-2026 (China, current), hj633-2012 or us-epa-2024.")
     secret_key: str = _doc("", "Session signing key; empty: one is generated and kept in data_dir.")
     session_idle_minutes: float = _doc(30.0, "A signed-in session ends after this many idle minutes.")

@@ -11,6 +11,7 @@ from . import palette
 from .ids import operations as ids
 from .operations_map import operations_map
 from .operations_panel import legend, side_panel
+from .shell import live_inbox
 
 CLIENT_KEYS = ("ops.", "event.kind.", "source.", "feed.state.", "congestion.", "aqi.", "pollutant.")
 
@@ -35,6 +36,7 @@ def page(lang: str, districts: dict, bounds: list[list[float]], timezone: str, t
         ]),
         side_panel(lang),
         dcc.Store(id=ids.RELOAD, data=0),
+        live_inbox(ids.PREFIX),
         dcc.Store(id=ids.FIGURES),
         dcc.Store(id=ids.EVENTS),
         dcc.Store(id=ids.FEEDS),

@@ -31,31 +31,45 @@ def _overlay(name: str, layer) -> dl.Overlay:
     return dl.Overlay(layer, name=name, checked=True)
 
 
+def map_layers(layer_ids, districts: dict, h: dict, functions: Namespace = fn,
+               panes: dict[str, str] | None = None) -> dict[str, dl.GeoJSON]:
+    """The live layers by name, bottom to top: districts, alerts, segments, stations, incidents.
+    `layer_ids` is a page's ids module (DISTRICTS, ALERTS, …); `functions` the namespace of the
+    styling functions (the wall's wraps these with its own sizes); `panes` puts a layer in a map pane."""
+    def pane(name: str) -> dict:
+        return {"pane": panes[name]} if panes and name in panes else {}
+    return {
+        "districts": dl.GeoJSON(
+            id=layer_ids.DISTRICTS, data=districts, hideout=h, interactive=False,
+            style=functions("districtStyle"), onEachFeature=functions("districtEach"), **pane("districts")),
+        "alerts": dl.GeoJSON(
+            id=layer_ids.ALERTS, data=EMPTY, hideout=h, style=functions("alertStyle"),
+            onEachFeature=functions("alertEach"), **pane("alerts")),
+        "segments": dl.GeoJSON(
+            id=layer_ids.SEGMENTS, data=EMPTY, hideout=h, style=functions("segmentStyle"),
+            onEachFeature=functions("segmentEach"), hoverStyle=functions("segmentHover"), **pane("segments")),
+        "stations": dl.GeoJSON(
+            id=layer_ids.STATIONS, data=EMPTY, hideout=h, pointToLayer=functions("stationPoint"),
+            onEachFeature=functions("stationEach"), **pane("stations")),
+        "incidents": dl.GeoJSON(
+            id=layer_ids.INCIDENTS, data=EMPTY, hideout=h, cluster=True, zoomToBoundsOnClick=True,
+            superClusterOptions={"radius": 56, "maxZoom": 15}, pointToLayer=functions("incidentPoint"),
+            clusterToLayer=functions("incidentCluster"), onEachFeature=functions("incidentEach"),
+            **pane("incidents")),
+    }
+
+
 def operations_map(lang: str, districts: dict, bounds: list[list[float]], timezone: str,
                    tile_url: str = "") -> dl.Map:
     h = hideout(lang, timezone)
     base = [dl.TileLayer(url=tile_url, attribution="")] if tile_url else []
-    layers = dl.LayersControl(id=ids.LAYERS, position="topright", collapsed=False, children=[
-        _overlay(t("ops.layer.districts", lang), dl.GeoJSON(
-            id=ids.DISTRICTS, data=districts, hideout=h, interactive=False,
-            style=fn("districtStyle"), onEachFeature=fn("districtEach"))),
-        _overlay(t("ops.layer.alerts", lang), dl.GeoJSON(
-            id=ids.ALERTS, data=EMPTY, hideout=h, style=fn("alertStyle"), onEachFeature=fn("alertEach"))),
-        _overlay(t("ops.layer.segments", lang), dl.GeoJSON(
-            id=ids.SEGMENTS, data=EMPTY, hideout=h, style=fn("segmentStyle"), onEachFeature=fn("segmentEach"),
-            hoverStyle=fn("segmentHover"))),
-        _overlay(t("ops.layer.stations", lang), dl.GeoJSON(
-            id=ids.STATIONS, data=EMPTY, hideout=h, pointToLayer=fn("stationPoint"),
-            onEachFeature=fn("stationEach"))),
-        _overlay(t("ops.layer.incidents", lang), dl.GeoJSON(
-            id=ids.INCIDENTS, data=EMPTY, hideout=h, cluster=True, zoomToBoundsOnClick=True,
-            superClusterOptions={"radius": 56, "maxZoom": 15}, pointToLayer=fn("incidentPoint"),
-            clusterToLayer=fn("incidentCluster"), onEachFeature=fn("incidentEach"))),
-    ])
+    layers = map_layers(ids, districts, h)
+    control = dl.LayersControl(id=ids.LAYERS, position="topright", collapsed=False, children=[
+        _overlay(t(f"ops.layer.{name}", lang), layer) for name, layer in layers.items()])
     return dl.Map(
         id=ids.MAP, bounds=bounds,
         boundsOptions={"paddingTopLeft": [LEGEND_ROOM.get(lang, 300), 24], "paddingBottomRight": [LAYERS_ROOM, 24]},
         className="ops-map",
         zoomSnap=0.25, minZoom=9, maxZoom=18, attributionControl=False, trackViewport=False,
-        children=[*base, layers, dl.ScaleControl(position="bottomright", imperial=False)],
+        children=[*base, control, dl.ScaleControl(position="bottomright", imperial=False)],
     )

@@ -63,20 +63,22 @@ def _swatches(kind: str, items: list[tuple[str, str]]) -> html.Ul:
         html.Li([html.Span(className=f"sw sw-{kind}", style={"--sw": colour}), label]) for colour, label in items])
 
 
-def legend(lang: str) -> html.Div:
+def legend(lang: str, legend_id: str = ids.LEGEND) -> html.Div:
+    """The map's legend; each group is also classed by its layer (legend-congestion, …) so a page
+    can show only the groups of the layers it shows."""
     levels = ("free", "light", "moderate", "heavy", "severe")
     aqi_levels = ("excellent", "good", "light", "moderate", "heavy", "severe")
-    return html.Div(id=ids.LEGEND, className="map-legend", children=[
-        html.Div(className="legend-group", children=[
+    return html.Div(id=legend_id, className="map-legend", children=[
+        html.Div(className="legend-group legend-congestion", children=[
             html.Div(t("ops.legend.congestion", lang), className="legend-title"),
             _swatches("line", [(palette.CONGESTION[lv], congestion_name(lv, lang)) for lv in levels])]),
-        html.Div(className="legend-group", children=[
+        html.Div(className="legend-group legend-aqi", children=[
             html.Div(t("ops.legend.aqi", lang), className="legend-title"),
             _swatches("dot", [(palette.AQI[lv], aqi_name(lv, lang)) for lv in aqi_levels])]),
-        html.Div(className="legend-group", children=[
+        html.Div(className="legend-group legend-priority", children=[
             html.Div(t("ops.legend.priority", lang), className="legend-title"),
             _swatches("dot", [(palette.PRIORITY[p], priority_name(p, lang)) for p in "1234"])]),
-        html.Div(className="legend-group", children=[
+        html.Div(className="legend-group legend-alert", children=[
             html.Div(t("ops.legend.alert", lang), className="legend-title"),
             _swatches("area", [(palette.ALERT[s], t(f"severity.{s}", lang)) for s in ("Severe", "Moderate")])]),
     ])

@@ -58,6 +58,17 @@ def live_connection() -> list:
     ]
 
 
+def live_inbox(page_prefix: str) -> dcc.Store:
+    """Put on a page that takes live updates; its callbacks use Input(live_inbox_id(prefix), "data")
+    and so run only on that page. Such a callback must not have the page's snapshot trigger among its
+    Outputs (Dash would then skip the snapshot's first load): set it with set_props on a reset."""
+    return dcc.Store(id=live_inbox_id(page_prefix))
+
+
+def live_inbox_id(page_prefix: str) -> dict:
+    return {"type": ids.BATCH, "page": page_prefix}
+
+
 def shell(header_component: html.Header, page_container, lang: str, timezone: str, theme: str = "desk") -> html.Div:
     config = {"lang": lang, "tz": timezone,
               "labels": client_catalog(lang, ("live.", "clock."))}

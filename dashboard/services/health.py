@@ -26,13 +26,16 @@ def feed_health_report(services: Services) -> dict[str, Any]:
     now = utcnow()
     with services.store.connect() as conn:
         rows = feeds.feed_health(conn)
+    stale_after = services.settings.stale_after_seconds
     items = []
     for row in rows:
-        state = classify(row, now, services.settings.stale_after_seconds)
+        state = classify(row, now, stale_after)
         items.append({
-            "connector": row["connector"], "state": state, "detail": row["detail"],
+            "connector": row["connector"], "state": state, "detail": row["detail"], "ok": bool(row["ok"]),
             "last_success": row["last_success"].isoformat() if row["last_success"] else None,
+            "last_failure": row["last_failure"].isoformat() if row.get("last_failure") else None,
             "lag_seconds": round((now - row["last_success"]).total_seconds(), 1) if row["last_success"] else None,
+            "stale_after_seconds": stale_after,   # pages mark a source stale when no news comes for this long
             "events_total": row["events_total"], "dead_letters_total": row["dead_letters_total"],
             "consecutive_failures": row["consecutive_failures"],
         })

@@ -78,14 +78,18 @@ class IngestService:
     def report_health(self, connector: str, ok: bool, detail: str = "", events: int = 0) -> None:
         with self.services.store.begin() as conn:
             feeds.record_health(conn, connector, ok, detail, utcnow(), events=0)
-        self.publish_health()
+        try:
+            self.publish_health()
+        except Exception:   # the report is stored; pages catch up from the next one or their snapshot
+            log.exception("could not publish feed health")
 
     def publish_health(self) -> None:
         """"feeds.health" ({"items": the health report's connectors, "at"}) when any connector's
         state differs from the last one sent (checked at every report, so a connector that stopped
         reporting turns stale while the others report), and at least every quarter of the stale
-        threshold (30 s at most), so that a page that hears nothing for longer knows it is stale."""
-        every = min(30.0, self.services.settings.stale_after_seconds / 4)
+        threshold (10 s at most), so that pages show last successes and lags that are seconds old,
+        and a page that hears nothing for longer than the threshold knows it is stale."""
+        every = min(10.0, self.services.settings.stale_after_seconds / 4)
         with self._health_lock:   # one at a time: an older report is never sent after a newer one
             report = feed_health_report(self.services)
             states = {c["connector"]: c["state"] for c in report["connectors"]}

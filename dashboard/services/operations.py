@@ -9,6 +9,7 @@ from dashboard.store import incidents as incident_store, state as state_store
 from dashboard.store import utcnow
 
 from . import features
+from .closure import closure_figures
 from .container import Services
 
 
@@ -34,6 +35,7 @@ def key_figures(services: Services, conn, now: datetime | None = None,
     station_states = state_store.station_states(conn) if station_states is None else station_states
     counts = incident_store.figures(conn, services.day_start(now), now)
     air = city_air(station_states, services.settings.aqi_standard)
+    counts |= closure_figures(conn, now)   # on-time rate and time to close (the wall shows them)
     return counts | {
         "city_ci": city_congestion(services, segment_states),
         "city_aqi": air.aqi, "aqi_level": air.level, "primary": list(air.primary),

@@ -15,6 +15,7 @@ from layouts.shell import NavItem, header, shell
 from .context import identity, services
 from .lang import current_lang, remember_lang
 from .server import build_server
+from .wall import BUILD_KEY, build_id, wall_mode
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES_FOLDER = ROOT / "pages"
@@ -25,6 +26,7 @@ def create_app(services_) -> dash.Dash:
     """A Dash app for `services_` (settings, store, bus, city). Several may live in one process."""
     os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")   # dev tools must not phone home
     server = build_server(services_)
+    server.config[BUILD_KEY] = build_id(ROOT)   # what walls compare to reload after a deployment
     server.before_request(remember_lang)
     app = dash.Dash(
         "cityops",
@@ -57,6 +59,8 @@ def _shell():
     lang = current_lang()
     who = identity()
     role = who.role if who else None
+    if wall_mode(role):   # full screen, nobody at the keyboard: no header, no navigation
+        return shell(None, dash.page_container, lang, svc.settings.timezone, theme="wall")
     head = header(svc.city.name(lang), lang, nav_items(lang, role),
                   user_label=who.label if who else None, role_label=role_name(role, lang) if role else None)
     return shell(head, dash.page_container, lang, svc.settings.timezone)

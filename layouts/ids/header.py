@@ -12,3 +12,7 @@ WS = "hdr-ws"                    # dash_extensions WebSocket
 LIVE_CFG = "hdr-live-cfg"        # Store set by a page's snapshot: {base, port, after, epoch, page}
 LIVE = "hdr-live"                # Store: {last_id, status, attempt, epoch, page}
 LIVE_BADGE = "hdr-live-badge"
+# Pattern type of the Store on each live page that gets the socket's messages, {"type": BATCH,
+# "page": <the page's prefix>}: a page's live callbacks take their Input from their own, so they run
+# only while their page is shown (a callback whose outputs are missing would fail on other pages).
+BATCH = "hdr-batch"

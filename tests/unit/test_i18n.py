@@ -111,9 +111,12 @@ def test_layouts_render_without_untranslated_keys(lang, small_city):
     from layouts.geo import city_bounds, districts_geojson
     from layouts.shell import NavItem, header, shell
 
+    from layouts import audit, feeds
+
     page = operations.page(lang, districts_geojson(small_city), city_bounds(small_city), "Asia/Shanghai")
     head = header(small_city.name(lang), lang, [NavItem("/", t("nav.operations", lang))], "wang", "dispatcher")
     texts = _strings(page) + _strings(shell(head, None, lang, "Asia/Shanghai"))
+    texts += _strings(feeds.page(lang, "Asia/Shanghai")) + _strings(audit.page(lang))
     assert texts
     leaked = [s for s in texts if KEY_SHAPE.match(s)]
     assert leaked == [], f"untranslated keys on screen: {leaked}"
@@ -124,11 +127,12 @@ def test_layouts_render_without_untranslated_keys(lang, small_city):
 
 def test_client_side_labels_cover_what_the_scripts_ask_for(small_city):
     """The labels shipped to the browser hold every literal key the scripts look up."""
-    from layouts import operations
+    from layouts import dispatch, feeds, operations, wall
     from layouts.operations_map import TOOLTIP_KEYS
     from layouts.shell import shell
 
-    shipped = set(i18n.client_catalog("en", operations.CLIENT_KEYS + TOOLTIP_KEYS + ("live.", "clock.")))
+    shipped = set(i18n.client_catalog("en", operations.CLIENT_KEYS + TOOLTIP_KEYS + feeds.CLIENT_KEYS
+                                      + dispatch.CLIENT_KEYS + wall.CLIENT_KEYS + ("live.", "clock.")))
     wanted = set()
     for path in _sources("assets/*.js"):
         wanted |= {k for k in JS_KEY.findall(path.read_text(encoding="utf-8")) if not k.endswith(".")}

@@ -1,0 +1,167 @@
+/* Dispatch page client-side callbacks (window.dash_clientside.dispatch): the live stream (which
+ * incidents changed; the server fetches them, scoped), saved views, filters, action forms, time
+ * left in the detail, the bulk bar. Labels come from the page's config store (dashboard.i18n).
+ */
+(function () {
+    "use strict";
+
+    function noUpdate() { return window.dash_clientside.no_update; }
+    function many(n) { var out = []; for (var i = 0; i < n; i++) { out.push(noUpdate()); } return out; }
+    function label(cfg, key) { var l = (cfg && cfg.labels) || {}; return l[key] !== undefined ? l[key] : key; }
+
+    // Each change makes the server run the queue's query again: at most once a second per page, with
+    // every id seen meanwhile (a busy city sends several batches a second).
+    var pending = {ids: [], timer: null, last: 0};
+    function changedAtMostEverySecond(ids) {
+        ids.forEach(function (id) { if (pending.ids.indexOf(id) < 0) { pending.ids.push(id); } });
+        if (pending.timer) { return noUpdate(); }
+        var wait = pending.last + 1000 - Date.now();
+        if (wait <= 0) { return flush(); }
+        pending.timer = setTimeout(function () {
+            if (document.getElementById("disp-changed")) {
+                window.dash_clientside.set_props("disp-changed", {data: flush()});
+            } else {
+                flush();   // the page was left meanwhile
+            }
+        }, wait);
+        return noUpdate();
+    }
+    function flush() {
+        var data = {ids: pending.ids, at: Date.now()};
+        pending.ids = [];
+        pending.timer = null;
+        pending.last = Date.now();
+        return data;
+    }
+
+    // -- the live stream ---------------------------------------------------------------------------
+    // → [changed, header live state, reload, stale banner class, stale banner text]
+    function onBatch(message, cfg, viewing, reload) {
+        var out = many(5);
+        var live = window.dash_clientside.cityops;
+        var taken = cfg && live && live.takeBatch ? live.takeBatch(message) : null;
+        if (!taken) { return out; }
+        if (taken.live) { out[1] = taken.live; }
+        if (taken.reset) {
+            out[2] = (reload || 0) + 1;          // reload the queue; it reconnects from there
+            return out;
+        }
+        var ids = [], versions = {};
+        taken.messages.forEach(function (m) {
+            var d = m.data || {};
+            var id = m.topic === "incident.changed" ? d.id
+                : (m.topic === "incident.upsert" && d.properties ? d.properties.id : null);
+            if (id === null || id === undefined) { return; }
+            if (ids.indexOf(id) < 0) { ids.push(id); }
+            if (m.topic === "incident.changed") { versions[id] = Math.max(versions[id] || 0, d.version || 0); }
+        });
+        if (!ids.length) { return out; }
+        out[0] = changedAtMostEverySecond(ids);   // only ids: the server fetches what this person may see
+        var newer = viewing && versions[viewing.id];
+        if (newer && newer > viewing.version) {
+            out[3] = "disp-stale";
+            out[4] = label(cfg, "disp.stale").replace("{v}", newer);
+        }
+        return out;
+    }
+
+    // -- saved views (per user, in localStorage) and filters -----------------------------------------
+    var FILTER_KEYS = ["status", "category", "district", "department", "priority", "source", "overdue", "text"];
+
+    function mine(views, cfg) { return ((views || {})[cfg.user] || []).slice(); }
+
+    function viewOptions(views, picked, cfg) {
+        if (!cfg) { return [noUpdate(), noUpdate()]; }
+        var options = (cfg.builtin || []).map(function (v, i) { return {label: label(cfg, v.key), value: "builtin:" + i}; });
+        mine(views, cfg).forEach(function (v) { options.push({label: "★ " + v.name, value: "user:" + v.name}); });
+        var deletable = typeof picked === "string" && picked.indexOf("user:") === 0;
+        return [options, "disp-btn disp-btn-quiet" + (deletable ? "" : " disp-hidden")];
+    }
+
+    function viewFilters(picked, views, cfg) {
+        if (typeof picked !== "string") { return null; }
+        if (picked.indexOf("builtin:") === 0) {
+            var builtin = (cfg.builtin || [])[Number(picked.slice(8))];
+            return builtin ? builtin.filters : null;
+        }
+        var name = picked.slice(5);
+        var found = mine(views, cfg).filter(function (v) { return v.name === name; })[0];
+        return found ? found.filters : null;
+    }
+
+    function filterValues(filters) {
+        return FILTER_KEYS.map(function (k) {
+            var v = filters[k];
+            if (k === "text") { return v || ""; }
+            return v === undefined || v === null ? [] : v;
+        });
+    }
+
+    function applyView(picked, views, cfg) {
+        var filters = cfg && viewFilters(picked, views, cfg);
+        return filters ? filterValues(filters) : many(FILTER_KEYS.length);
+    }
+
+    function saveView(_save, _delete, name, picked, views, cfg) {
+        var values = Array.prototype.slice.call(arguments, 6);
+        var trigger = window.dash_clientside.callback_context.triggered_id;
+        var all = Object.assign({}, views || {});
+        var list = mine(views, cfg);
+        if (trigger === "disp-view-delete") {
+            if (typeof picked !== "string" || picked.indexOf("user:") !== 0) { return many(3); }
+            all[cfg.user] = list.filter(function (v) { return v.name !== picked.slice(5); });
+            return [all, noUpdate(), null];
+        }
+        name = (name || "").trim();
+        if (!name) { return many(3); }
+        var filters = {};
+        FILTER_KEYS.forEach(function (k, i) { filters[k] = values[i]; });
+        all[cfg.user] = list.filter(function (v) { return v.name !== name; }).concat([{name: name, filters: filters}]);
+        return [all, "", "user:" + name];
+    }
+
+    function clearFilters() { return filterValues({}).concat([null]); }
+
+    // -- the detail --------------------------------------------------------------------------------
+    function focusForm() {
+        setTimeout(function () {
+            var form = document.querySelector(".disp-form.is-open");
+            var first = form && form.querySelector("input:not([type=hidden]), textarea, [role=combobox], button");
+            if (first) { first.focus(); }
+        }, 60);
+    }
+
+    function toggleForms(_open, _cancel, formIds) {
+        var trigger = window.dash_clientside.callback_context.triggered_id;
+        var opening = trigger && trigger.type === "disp-open" ? trigger.action : null;
+        if (opening) { focusForm(); }
+        return (formIds || []).map(function (fid) {
+            return "disp-form" + (fid.action === opening ? " is-open" : "");
+        });
+    }
+
+    function timeLeft(viewing, _tick, cfg) {
+        if (!viewing || !viewing.open || !viewing.deadline || !window.cityopsDispatch) { return ["", "disp-time-left"]; }
+        var seconds = Math.round((Date.parse(viewing.deadline) - Date.now()) / 1000);
+        var text = window.cityopsDispatch.formatLeft(seconds, cfg && cfg.labels, cfg && cfg.lang);
+        return [text, "disp-time-left " + window.cityopsDispatch.leftClass(seconds)];
+    }
+
+    function reloadDetail(n, refresh) { return n ? (refresh || 0) + 1 : noUpdate(); }
+
+    // -- bulk dispatch -------------------------------------------------------------------------------
+    function bulkBar(selected, cfg) {
+        var n = (selected || []).length;
+        return ["disp-bulk" + (n ? "" : " is-idle"), label(cfg, "disp.bulk.selected").replace("{n}", n)];
+    }
+
+    function clearSelection(n) { return n ? [true, []] : [noUpdate(), noUpdate()]; }
+    function dismissReport(n) { return n ? [] : noUpdate(); }
+
+    window.dash_clientside = window.dash_clientside || {};
+    window.dash_clientside.dispatch = {
+        onBatch: onBatch, viewOptions: viewOptions, applyView: applyView, saveView: saveView,
+        clearFilters: clearFilters, toggleForms: toggleForms, timeLeft: timeLeft, reloadDetail: reloadDetail,
+        bulkBar: bulkBar, clearSelection: clearSelection, dismissReport: dismissReport
+    };
+})();

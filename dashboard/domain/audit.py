@@ -1,0 +1,14 @@
+"""What the audit log records: the actions the app writes (dashboard.services.auth, intake,
+incident_actions) and the kinds of thing they act on. Pure: used to offer filter choices and to
+check that every action has a name on screen."""
+from __future__ import annotations
+
+from . import workflow
+
+SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out")
+USER_ACTIONS = ("user_add", "user_disable", "user_enable", "user_reset_password")
+TOKEN_ACTIONS = ("api_token_create", "api_token_revoke", "kiosk_token_create", "kiosk_token_revoke")
+INCIDENT_ACTIONS = ("incident_report", *(f"incident_{a}" for a in workflow.ACTIONS))
+
+ACTIONS = SIGN_IN_ACTIONS + USER_ACTIONS + TOKEN_ACTIONS + INCIDENT_ACTIONS
+TARGET_TYPES = ("incident", "user", "token")

@@ -1,0 +1,54 @@
+"""Incidents as rows of the dispatch queue, and the row transaction that brings the grid from what it
+holds to what the query answers now (so live changes never replace rowData: scroll, selection and
+the person's sort stay). Pure."""
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard.domain import workflow
+from dashboard.domain.city import City
+from dashboard.i18n import category_name, priority_name, status_name, t
+
+ROW_FIELDS = ("id", "code", "version", "title", "status", "priority", "category", "district", "department",
+              "deadline", "created_at", "source", "supervised")
+
+
+def city_names(city: City, lang: str) -> dict[str, dict[str, str]]:
+    """Department and district names in `lang`, by code."""
+    return {"department": {d.code: d.name(lang) for d in city.departments},
+            "district": {d.code: d.name(lang) for d in city.districts}}
+
+
+def grid_row(view: dict[str, Any], lang: str, names: dict[str, dict[str, str]]) -> dict[str, Any]:
+    """One incident as the service shows it to this person → one row of the grid, labels in `lang`."""
+    row = {k: view.get(k) for k in ROW_FIELDS}
+    row.update({
+        "row_id": str(view["id"]),   # AG Grid row ids are strings
+        "status_label": status_name(view["status"], lang),
+        "priority_label": priority_name(view["priority"], lang),
+        "priority_short": priority_name(view["priority"], lang) if lang == "zh-CN" else f"P{view['priority']}",
+        "category_label": category_name(view["category"], lang),
+        "district_label": names["district"].get(view.get("district") or "", view.get("district") or ""),
+        "department_label": names["department"].get(view.get("department") or "", view.get("department") or ""),
+        "source_label": t(f"source.{view['source']}", lang) if view.get("source") else "",
+        "open": view["status"] in workflow.OPEN_STATUSES,
+    })
+    return row
+
+
+def row_index(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """{id: version} of rows (JSON object keys are strings)."""
+    return {str(r["id"]): r["version"] for r in rows}
+
+
+def transaction(held: dict[str, int] | None, rows: list[dict[str, Any]]) -> tuple[dict | None, dict[str, int]]:
+    """The AG Grid row transaction from the rows the grid holds ({id: version}) to `rows`, and the new
+    index. None when nothing changed. Rows are updated only when their version moved."""
+    held = held or {}
+    now = row_index(rows)
+    add = [r for r in rows if str(r["id"]) not in held]
+    update = [r for r in rows if str(r["id"]) in held and held[str(r["id"])] != r["version"]]
+    remove = [{"row_id": i} for i in held if i not in now]
+    if not (add or update or remove):
+        return None, now
+    return {"add": add, "update": update, "remove": remove, "async": False}, now
