@@ -68,7 +68,7 @@
                 dashArray: null, className: "wall-spot-area"};
     }
     function spotPoint(feature, latlng, ctx) {
-        var size = Math.round(64 * scale());
+        var size = Math.round(110 * scale());
         var icon = L.divIcon({className: "wall-spot-marker", iconSize: [size, size], iconAnchor: [size / 2, size / 2],
                               html: "<span class=\"ring\"></span><span class=\"ring ring-2\"></span><span class=\"core\"></span>"});
         return inPane(L.marker(latlng, {icon: icon, interactive: false, keyboard: false}), ctx);

@@ -69,11 +69,11 @@
             tile("on_time", cfg, missing(fig.on_time_rate) ? DASH : (fig.on_time_rate * 100).toFixed(1),
                  {label: label(cfg, "wall.fig.on_time"), unit: missing(fig.on_time_rate) ? "" : "%", note: window7}),
             tile("avg_close", cfg, close[0], {label: label(cfg, "wall.fig.avg_close"), unit: close[1], note: window7}),
-            tile("ci", cfg, missing(fig.city_ci) ? DASH : Number(fig.city_ci).toFixed(1), {label: label(cfg, "ops.fig.ci"),
+            tile("ci", cfg, missing(fig.city_ci) ? DASH : Number(fig.city_ci).toFixed(1), {label: label(cfg, "wall.fig.ci"),
                  chip: ciLv ? chip(label(cfg, "congestion." + ciLv), pal.congestion[ciLv], ciLv === "severe" ? "#fff" : null) : null}),
-            tile("aqi", cfg, num(fig.city_aqi), {label: label(cfg, "ops.fig.aqi"),
+            tile("aqi", cfg, num(fig.city_aqi), {label: label(cfg, "wall.fig.aqi"),
                  chip: aqiLv ? chip(label(cfg, "aqi." + aqiLv), pal.aqi[aqiLv], pal.aqi_text[aqiLv]) : null,
-                 note: missing(fig.city_aqi) ? "" : label(cfg, "ops.fig.primary") + ": " + (primary || label(cfg, "ops.fig.primary_none"))}),
+                 note: missing(fig.city_aqi) ? "" : label(cfg, "wall.fig.primary") + ": " + (primary || label(cfg, "ops.fig.primary_none"))}),
             tile("alerts", cfg, num(fig.active_alerts), {label: label(cfg, "ops.fig.alerts"), alarm: fig.active_alerts > 0})
         ];
     }

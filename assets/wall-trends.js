@@ -44,14 +44,21 @@
             } catch (e) { /* storage full or off: the ring still works */ }
         }
     };
+    // The last two hours, from the first minute known (a wall opened ten minutes ago draws ten minutes).
     Ring.prototype.series = function (now) {
-        var last = Math.floor(now / STEP_MS), out = new Array(CAPACITY);
+        var last = Math.floor(now / STEP_MS), out = [];
         for (var i = 0; i < CAPACITY; i++) {
             var key = last - CAPACITY + 1 + i, slot = key % CAPACITY;
-            out[i] = this.keys[slot] === key ? this.values[slot] : NaN;
+            var v = this.keys[slot] === key ? this.values[slot] : NaN;
+            if (out.length || !isNaN(v)) { out.push(v); }
         }
         return out;
     };
+    function span(values, cfg) {
+        var minutes = values.length - 1;
+        if (minutes >= 90) { return "−" + Math.round(minutes / 60) + "h"; }
+        return "−" + Math.max(1, minutes) + " " + label(cfg, "wall.unit.minutes");
+    }
 
     // -- today's new incidents per hour: the snapshot's counts, the current hour from new_today --------
     var dayFormats = {};
@@ -142,16 +149,18 @@
             return lv;
         };
         var h = hourlyCounts(snapshotHourly, fig, cfg, new Date(now));
+        var ciSeries = rings.ci.series(now), aqiSeries = rings.aqi.series(now);
         var ci = fig && fig.city_ci !== null && fig.city_ci !== undefined ? Number(fig.city_ci) : null;
         var ciColour = pal.congestion[level(cfg.ci_levels, ci) || "unknown"] || "#3ba4ff";
         var aqiColour = pal.aqi[(fig && fig.aqi_level) || "unknown"] || "#3ba4ff";
         return [
             trend("wall-trend-hourly", barChart(h.counts, h.hour, size("wall-trend-hourly"), "#3ba4ff"),
-                  String(h.counts[h.hour]), "", "0:00", h.hour + ":00", cfg),
-            trend("wall-trend-ci", lineChart(rings.ci.series(now), size("wall-trend-ci"), ciColour),
-                  ci === null ? "–" : ci.toFixed(1), "", "−2h", "", cfg),
-            trend("wall-trend-aqi", lineChart(rings.aqi.series(now), size("wall-trend-aqi"), aqiColour),
-                  fig && fig.city_aqi !== null && fig.city_aqi !== undefined ? String(fig.city_aqi) : "–", "", "−2h", "", cfg)
+                  String(h.counts[h.hour]), label(cfg, "wall.trend.this_hour"), "0:00", h.hour ? h.hour + ":00" : "", cfg),
+            trend("wall-trend-ci", lineChart(ciSeries, size("wall-trend-ci"), ciColour),
+                  ci === null ? "–" : ci.toFixed(1), "", span(ciSeries, cfg), "", cfg),
+            trend("wall-trend-aqi", lineChart(aqiSeries, size("wall-trend-aqi"), aqiColour),
+                  fig && fig.city_aqi !== null && fig.city_aqi !== undefined ? String(fig.city_aqi) : "–", "",
+                  span(aqiSeries, cfg), "", cfg)
         ];
     }
 

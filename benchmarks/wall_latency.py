@@ -145,12 +145,12 @@ def main() -> int:
     push, poll = results["push"], results["poll"]
 
     def row(name, fn, unit=""):
-        print(f"{name:34}{fn(push):>17}{unit:1}{fn(poll):>17}{unit:1}")
+        print(f"{name:34}{fn(push) + unit:>18}{fn(poll) + unit:>18}")
     row("events measured / missed", lambda r: f"{len(r['latencies_ms'])} / {r['missed']}")
-    row("commit → visible p50", lambda r: f"{percentile(r['latencies_ms'], 50):.0f}", "ms")
-    row("commit → visible p95", lambda r: f"{percentile(r['latencies_ms'], 95):.0f}", "ms")
-    row("commit → visible max", lambda r: f"{max(r['latencies_ms'] or [float('nan')]):.0f}", "ms")
-    row("bytes received per update", lambda r: f"{(r['frame_bytes'] if r is push else r['snapshot_bytes'] * r['snapshots']) / r['updates']:.0f}", "B")
+    row("commit → visible p50", lambda r: f"{percentile(r['latencies_ms'], 50):.0f}", " ms")
+    row("commit → visible p95", lambda r: f"{percentile(r['latencies_ms'], 95):.0f}", " ms")
+    row("commit → visible max", lambda r: f"{max(r['latencies_ms'] or [float('nan')]):.0f}", " ms")
+    row("bytes received per update", lambda r: f"{(r['frame_bytes'] if r is push else r['snapshot_bytes'] * r['snapshots']) / r['updates']:.0f}", " B")
     row("relay frames / snapshot loads", lambda r: f"{r['frames']} / {r['snapshots']}")
     snapshot = poll["snapshot_bytes"]
     per_update = push["frame_bytes"] / push["updates"]

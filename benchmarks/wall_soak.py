@@ -5,8 +5,11 @@ listener counts, and the server's resident memory. A wall that leaks shows it he
     python benchmarks/wall_soak.py [--minutes 30] [--speed 30] [--size 1920x1080] [--every 60]
 
 Figures come from the Chrome DevTools protocol (HeapProfiler.collectGarbage, Performance.getMetrics)
-and /proc/self/status (the server runs in this process). Relay resets, snapshot reloads, page loads
-and console errors are counted too: each is something a wall should rarely do.
+and /proc/self/status (the server runs in this process, with the demo city's feed servers; the bus
+keeps its newest 20,000 messages and the demo its newest 20,000 reports, so the server grows until
+those are full). The script closes incidents as fast as the demo reports them (--open), so that what
+the wall shows stays about the same size and any growth left is the wall's own. Relay resets,
+snapshot reloads, page loads and page errors are counted too: each is something a wall should rarely do.
 """
 from __future__ import annotations
 
@@ -30,6 +33,12 @@ def rss_mib() -> float:
     return float("nan")
 
 
+def open_incidents(runtime) -> int:
+    with runtime.services.store.connect() as conn:
+        return conn.exec_driver_sql("SELECT count(*) FROM incidents WHERE status IN "
+                                    "('reported','verified','dispatched','accepted','returned','fixed')").scalar_one()
+
+
 def sample(page, cdp) -> dict:
     cdp.send("HeapProfiler.collectGarbage")
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
@@ -45,6 +54,8 @@ def main() -> int:
     parser.add_argument("--size", default="1920x1080")
     parser.add_argument("--every", type=float, default=60.0, help="seconds between samples")
     parser.add_argument("--dwell", default="10", help="seconds per scene")
+    parser.add_argument("--open", type=int, default=300, help="keep about this many incidents open (the script "
+                        "closes the rest, as departments do), so that what the wall shows stops growing; 0: never")
     args = parser.parse_args()
     width, height = (int(x) for x in args.size.split("x"))
     from playwright.sync_api import sync_playwright
@@ -78,17 +89,16 @@ def main() -> int:
                 while True:
                     minutes = (time.monotonic() - started) / 60
                     s = sample(page, cdp)
-                    with runtime.services.store.connect() as conn:
-                        s["open"] = conn.exec_driver_sql("SELECT count(*) FROM incidents WHERE status IN "
-                                                         "('reported','verified','dispatched','accepted','returned','fixed')").scalar_one()
+                    s["open"] = open_incidents(runtime)
                     samples.append(s)
                     print(f"{minutes:6.1f} {s['heap_mib']:12.1f} {s['nodes']:10d} {s['dom']:9d} {s['listeners']:10d} "
                           f"{s['rss_mib']:15.1f} {s['open']:10d} {counts['frames']:8d} {counts['snapshots']:10d}", flush=True)
                     if minutes >= args.minutes:
                         break
                     deadline = time.monotonic() + args.every
-                    while time.monotonic() < deadline:      # the departments close some, as a real day does
-                        close_incidents(runtime.services, 2, late=0)
+                    while time.monotonic() < deadline:      # the departments keep up, as on a real day
+                        if args.open:
+                            close_incidents(runtime.services, min(60, max(0, open_incidents(runtime) - args.open)))
                         page.wait_for_timeout(min(10_000, max(0, (deadline - time.monotonic()) * 1000)))
                 first, last = samples[0], samples[-1]
                 print(f"start → end: JS heap {first['heap_mib']:.1f} → {last['heap_mib']:.1f} MiB, DOM nodes "

@@ -14,7 +14,7 @@ DASH = "–"
 FIGURES = (
     ("open", "ops.fig.open"), ("new_today", "ops.fig.new_today"), ("overdue", "ops.fig.overdue"),
     ("closed_today", "ops.fig.closed_today"), ("on_time", "wall.fig.on_time"), ("avg_close", "wall.fig.avg_close"),
-    ("ci", "ops.fig.ci"), ("aqi", "ops.fig.aqi"), ("alerts", "ops.fig.alerts"),
+    ("ci", "wall.fig.ci"), ("aqi", "wall.fig.aqi"), ("alerts", "ops.fig.alerts"),
 )
 
 # scene widget → (title, body id, kind of body)

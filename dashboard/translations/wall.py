@@ -14,7 +14,10 @@ STRINGS: dict[str, tuple[str, str]] = {
 
     # key figures the operations page does not have
     "wall.fig.on_time": ("按期结案率", "Closed on time"),
-    "wall.fig.avg_close": ("平均结案用时", "Average time to close"),
+    "wall.fig.avg_close": ("平均结案用时", "Avg. time to close"),
+    "wall.fig.ci": ("城市拥堵指数", "Congestion index"),       # the tiles are narrow: short English
+    "wall.fig.aqi": ("城市空气质量指数", "City AQI"),
+    "wall.fig.primary": ("首要污染物", "Primary"),
     "wall.fig.window": ("近7日 {n} 件", "last 7 days, {n} closed"),
     "wall.fig.window_none": ("近7日无结案", "none closed in 7 days"),
     "wall.unit.hours": ("小时", "h"),
@@ -26,6 +29,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "wall.trend.ci": ("城市拥堵指数 · 近2小时", "City congestion index · last 2 h"),
     "wall.trend.aqi": ("城市AQI · 近2小时", "City AQI · last 2 h"),
     "wall.trend.collecting": ("数据积累中", "collecting"),
+    "wall.trend.this_hour": ("本小时", "this hour"),
     "wall.roads.title": ("拥堵路段", "Most congested roads"),
     "wall.stations.title": ("空气质量较差站点", "Worst air quality"),
     "wall.alerts.title": ("生效预警", "Active alerts"),

@@ -85,3 +85,25 @@ def test_every_id_on_the_wall_is_the_walls(small_city):
     assert plain and all(i.startswith("wall-") for i in plain), [i for i in plain if not i.startswith("wall-")]
     assert [i for i in found if isinstance(i, dict)] == [{"type": "hdr-batch", "page": "wall"}]   # the live inbox
     assert len(plain) == len(set(plain))
+
+
+def test_the_build_id_follows_the_code(tmp_path):
+    from dashboard.web.wall import build_id
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "a.js").write_text("1")
+    first = build_id(tmp_path)
+    assert build_id(tmp_path) == first
+    (tmp_path / "assets" / "a.js").write_text("2")
+    assert build_id(tmp_path) != first
+
+
+@pytest.mark.parametrize("role, referrer, wall_mode", [
+    ("wall", None, True), ("dispatcher", "http://h:8050/wall?kiosk=x", True), ("dispatcher", "http://h:8050/wall/", True),
+    ("dispatcher", "http://h:8050/", False), ("dispatcher", "http://h:8050/wallpaper", False), (None, None, False)])
+def test_the_shell_is_in_wall_mode_for_the_kiosk_and_on_the_wall(role, referrer, wall_mode):
+    import flask
+
+    from dashboard.web import wall as web_wall
+    app = flask.Flask("t")
+    with app.test_request_context("/_dash-layout", headers={"Referer": referrer} if referrer else {}):
+        assert web_wall.wall_mode(role) is wall_mode
