@@ -69,8 +69,9 @@
             tile("on_time", cfg, missing(fig.on_time_rate) ? DASH : (fig.on_time_rate * 100).toFixed(1),
                  {label: label(cfg, "wall.fig.on_time"), unit: missing(fig.on_time_rate) ? "" : "%", note: window7}),
             tile("avg_close", cfg, close[0], {label: label(cfg, "wall.fig.avg_close"), unit: close[1], note: window7}),
+            // the level goes under the value: "Free flow" beside a two-digit index overflows a narrow tile
             tile("ci", cfg, missing(fig.city_ci) ? DASH : Number(fig.city_ci).toFixed(1), {label: label(cfg, "wall.fig.ci"),
-                 chip: ciLv ? chip(label(cfg, "congestion." + ciLv), pal.congestion[ciLv], ciLv === "severe" ? "#fff" : null) : null}),
+                 note: ciLv ? chip(label(cfg, "congestion." + ciLv), pal.congestion[ciLv], ciLv === "severe" ? "#fff" : null) : ""}),
             tile("aqi", cfg, num(fig.city_aqi), {label: label(cfg, "wall.fig.aqi"),
                  chip: aqiLv ? chip(label(cfg, "aqi." + aqiLv), pal.aqi[aqiLv], pal.aqi_text[aqiLv]) : null,
                  note: missing(fig.city_aqi) ? "" : label(cfg, "wall.fig.primary") + ": " + (primary || label(cfg, "ops.fig.primary_none"))}),

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any, Callable, Mapping, Protocol
 
 import requests
@@ -23,7 +24,8 @@ from .http import HttpClient, HttpError, HttpResponse, RetryPolicy, Stopped, cal
 from .parsing import Parsed, Reject
 
 __all__ = ["ConnectorError", "ParseError", "SourceUnavailable", "HttpError", "Stopped", "RetryPolicy",
-           "IngestSink", "Parsed", "Reject", "Connector", "PollingConnector", "StreamConnector", "describe"]
+           "IngestSink", "Parsed", "Reject", "Connector", "PollingConnector", "StreamConnector", "describe",
+           "save_newer_time"]
 
 log = logging.getLogger("connectors")
 
@@ -197,6 +199,22 @@ class StreamConnector(Connector):
                     self.report(sink, False, f"bad message: {exc}")
                 else:
                     self.report(sink, True, f"{count} events", count)
+
+
+def save_newer_time(sink: IngestSink, connector: str, newest: Any) -> bool:
+    """Save `newest` (an aware datetime) as the connector's checkpoint only when it is newer than
+    the stored one: a checkpoint never moves back (an old answer replayed, a lagging cache)."""
+    if newest is None:
+        return False
+    saved = sink.load_checkpoint(connector)
+    try:
+        before = datetime.fromisoformat(saved.replace("Z", "+00:00")) if saved else None
+    except ValueError:
+        before = None   # unreadable: the new one replaces it
+    if before is not None and before.tzinfo is not None and before >= newest:
+        return False
+    sink.save_checkpoint(connector, newest.isoformat().replace("+00:00", "Z"))
+    return True
 
 
 def _close(conn: Any) -> None:

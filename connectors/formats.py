@@ -66,7 +66,8 @@ def _explained(reject: Reject, unusable: dict[int, str]) -> Reject:
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("open311-json", "Open311 GeoReport v2 requests.json", _open311(expect_xml=False)),
     Format("open311-xml", "Open311 GeoReport v2 requests.xml", _open311(expect_xml=True)),
-    Format("gtfs-rt", "GTFS-realtime FeedMessage (protobuf) with VehiclePositions", lambda d: gtfs_rt.parse(d)),
+    Format("gtfs-rt", "GTFS-realtime FeedMessage (protobuf): VehiclePositions, TripUpdates, Alerts",
+           lambda d: gtfs_rt.parse(d)),
     Format("datex2", "DATEX II 2.x/3 MeasuredDataPublication (XML)", lambda d: datex2.parse(d)),
     Format("traffic-json", "the segment-speed WebSocket message (JSON)", lambda d: traffic.parse(d)),
     Format("sensorthings", "SensorThings Observations page, Datastream($expand=Thing,ObservedProperty) inline",

@@ -1,9 +1,13 @@
-"""GTFS-realtime VehiclePositions (protobuf FeedMessage) → vehicle_position events.
+"""GTFS-realtime (protobuf FeedMessage): VehiclePosition → vehicle_position, TripUpdate →
+trip_update (connectors.gtfs_rt_trips), Alert → alert (connectors.gtfs_rt_alerts) events.
 
 Optional fields the feed leaves out stay None (never 0): HasField decides, not the proto default.
+An agency usually serves three feeds (vehicle positions, trip updates, alerts) at three URLs; one
+connector per URL reads whichever entities its feed carries.
 """
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime, timezone
 from typing import Any
@@ -11,24 +15,35 @@ from typing import Any
 from google.protobuf import text_format
 from google.transit import gtfs_realtime_pb2
 
-from dashboard.domain.events import VEHICLE_POSITION, Event
+from dashboard.domain.events import ALERT, TRIP_UPDATE, VEHICLE_POSITION, Event
 
 from .base import IngestSink, ParseError, PollingConnector
+from .gtfs_rt_alerts import alert_event, ended_alert_event
+from .gtfs_rt_trips import trip_update_event
 from .parsing import Parsed, Reject
 
 NAME = "gtfs_rt"
+ENTITY_ERRORS = (ParseError, ValueError, TypeError, OverflowError, OSError)
 
 
-class VehicleFeed(Parsed):
-    """Parsed events plus the feed header's timestamp (POSIX seconds, None if absent)."""
+class GtfsFeed(Parsed):
+    """Parsed events plus what the feed says of itself: the header's timestamp (POSIX seconds,
+    None if absent), whether it is the full dataset, and the ids of its alert entities (also the
+    invalid ones) and of its deleted entities, so that the connector can tell which alerts ended."""
 
     header_timestamp: int | None = None
+    full_dataset: bool = True
+    alert_ids: set[str]
+    deleted_ids: set[str]
 
 
-def parse(data: bytes, *, source: str = NAME, received_at: datetime | None = None) -> VehicleFeed:
-    """A FeedMessage → one event per VehiclePosition entity. Deleted entities and entities of other
-    types (trip updates, alerts) are not vehicle positions and are passed over. `received_at`
-    stamps positions when neither the vehicle nor the header carries a timestamp."""
+VehicleFeed = GtfsFeed   # the name it had when it read vehicle positions only
+
+
+def parse(data: bytes, *, source: str = NAME, received_at: datetime | None = None) -> GtfsFeed:
+    """A FeedMessage → one event per VehiclePosition, TripUpdate and Alert entity; invalid
+    entities become rejects; deleted entities are listed in `deleted_ids`. `received_at` stamps
+    records when neither the entity nor the header carries a timestamp."""
     if not isinstance(data, (bytes, bytearray)):
         raise ParseError(f"expected protobuf bytes, got {type(data).__name__}", "feed")
     feed = gtfs_realtime_pb2.FeedMessage()
@@ -38,18 +53,35 @@ def parse(data: bytes, *, source: str = NAME, received_at: datetime | None = Non
         raise ParseError(f"not a GTFS-realtime FeedMessage: {exc}", "feed") from None
     if not feed.HasField("header") or not feed.header.gtfs_realtime_version:
         raise ParseError("missing (or without gtfs_realtime_version): not a GTFS-realtime feed", "header")
-    out = VehicleFeed()
+    out = GtfsFeed()
     out.header_timestamp = feed.header.timestamp if feed.header.HasField("timestamp") else None
+    out.full_dataset = feed.header.incrementality == gtfs_realtime_pb2.FeedHeader.FULL_DATASET
+    out.alert_ids, out.deleted_ids = set(), set()
     fallback = out.header_timestamp
+    try:
+        sent = datetime.fromtimestamp(fallback, timezone.utc) if fallback is not None else None
+    except (OverflowError, OSError, ValueError):   # entities with their own timestamps are still good
+        sent = None
+    sent = sent or received_at or datetime.now(timezone.utc)
     for i, entity in enumerate(feed.entity):
-        if entity.is_deleted or not entity.HasField("vehicle"):
+        if entity.is_deleted:
+            if entity.id:
+                out.deleted_ids.add(entity.id)
             continue
         where = f"entity[{i}]" + (f"(id {entity.id})" if entity.id else "")
-        try:
-            out.append(_event(entity, where, source, fallback, received_at))
-        except (ParseError, ValueError, TypeError, OverflowError, OSError) as exc:
-            reason = str(exc) if isinstance(exc, ParseError) else f"{where}: {exc}"
-            out.rejects.append(Reject(text_format.MessageToString(entity, as_utf8=True), reason))
+        if entity.HasField("alert"):
+            out.alert_ids.add(entity.id)
+        # some producers put a trip update and its vehicle in one entity: each part stands on its own
+        for part, make in (("vehicle", lambda: _event(entity, where, source, fallback, received_at)),
+                           ("trip_update", lambda: trip_update_event(entity, where, source, fallback, received_at)),
+                           ("alert", lambda: alert_event(entity, where, source, sent))):
+            if not entity.HasField(part):
+                continue
+            try:
+                out.append(make())
+            except ENTITY_ERRORS as exc:
+                reason = str(exc) if isinstance(exc, ParseError) else f"{where}.{part}: {exc}"
+                out.rejects.append(Reject(text_format.MessageToString(entity, as_utf8=True), reason))
     return out
 
 
@@ -99,6 +131,37 @@ def _finite(value: float, where: str) -> float:
     return float(value)
 
 
+class Checkpoint:
+    """What the connector remembers between polls (and restarts): the newest feed header seen,
+    and the version of each alert it delivered (so that an unchanged alert is not delivered again
+    and one that leaves the feed is ended). Stored as the header alone ("1749600900") while there
+    are no alerts, else as JSON {"header": …, "alerts": {entity id: version}}."""
+
+    def __init__(self, header: int | None = None, alerts: dict[str, str] | None = None) -> None:
+        self.header, self.alerts = header, dict(alerts or {})
+
+    @classmethod
+    def load(cls, value: str | None) -> "Checkpoint":
+        if not value:
+            return cls()
+        text = value.strip()
+        if text.isdigit():
+            return cls(int(text))
+        try:
+            doc = json.loads(text)
+            header = doc.get("header")
+            alerts = doc.get("alerts") or {}
+            return cls(int(header) if header is not None else None,
+                       {str(k): str(v) for k, v in alerts.items()})
+        except (ValueError, TypeError, AttributeError):
+            return cls()   # unreadable: start afresh (ingest is idempotent)
+
+    def dump(self) -> str:
+        if not self.alerts and self.header is not None:
+            return str(self.header)
+        return json.dumps({"header": self.header, "alerts": self.alerts}, sort_keys=True)
+
+
 class GtfsRtConnector(PollingConnector):
     def __init__(self, url: str, *, name: str = NAME, **kw: Any) -> None:
         super().__init__(name, **kw)
@@ -106,11 +169,53 @@ class GtfsRtConnector(PollingConnector):
 
     def poll(self, sink: IngestSink) -> tuple[int, str]:
         body = self.get(self.url, headers={"Accept": "application/x-protobuf"}).body
-        feed = self.parse_payload(sink, body, parse, source=self.name, received_at=datetime.now(timezone.utc))
+        now = datetime.now(timezone.utc)
+        feed = self.parse_payload(sink, body, parse, source=self.name, received_at=now)
+        saved = Checkpoint.load(sink.load_checkpoint(self.name))
         header = feed.header_timestamp
-        if header is not None and sink.load_checkpoint(self.name) == str(header):
-            return 0, "feed unchanged since the last poll"
-        count = self.deliver(sink, feed)
-        if header is not None:
-            sink.save_checkpoint(self.name, str(header))
-        return count, f"{count} vehicles" + (f", {len(feed.rejects)} rejected" if feed.rejects else "")
+        if header is not None and saved.header is not None:
+            if header == saved.header:
+                return 0, "feed unchanged since the last poll"
+            if header < saved.header:
+                # an older feed (a replay, a lagging cache): its records dedupe and order themselves in
+                # ingest; the checkpoint never moves back and no alert is ended by it
+                count = self.deliver(sink, feed)
+                return count, f"an older feed (header {header} < {saved.header}): {count} new records"
+        events, state = self._alerts_delta(feed, saved, now)
+        delivered = Parsed(events, feed.rejects)
+        count = self.deliver(sink, delivered)
+        state.header = header if header is not None else saved.header
+        if state.header is not None or state.alerts:
+            sink.save_checkpoint(self.name, state.dump())
+        return count, _summary(delivered)
+
+    def _alerts_delta(self, feed: GtfsFeed, saved: Checkpoint, now: datetime) -> tuple[list[Event], Checkpoint]:
+        """The feed's events less the alerts delivered before unchanged, plus an end for each
+        alert that left a full feed (or was deleted from an incremental one)."""
+        known = dict(saved.alerts)
+        events: list[Event] = []
+        for e in feed:
+            if e.kind == ALERT:
+                version = e.payload.get("version", "")
+                if known.get(e.source_id) == version:
+                    continue
+                known[e.source_id] = version
+            events.append(e)
+        gone = set(saved.alerts) - feed.alert_ids if feed.full_dataset else set(saved.alerts) & feed.deleted_ids
+        try:
+            at = datetime.fromtimestamp(feed.header_timestamp, timezone.utc) if feed.header_timestamp else now
+        except (OverflowError, OSError, ValueError):
+            at = now
+        for entity_id in sorted(gone):
+            events.append(ended_alert_event(entity_id, self.name, at))
+            known.pop(entity_id, None)
+        return events, Checkpoint(None, known)
+
+
+def _summary(parsed: Parsed) -> str:
+    counts: dict[str, int] = {}
+    for e in parsed:
+        counts[e.kind] = counts.get(e.kind, 0) + 1
+    names = {VEHICLE_POSITION: "vehicles", TRIP_UPDATE: "trip updates", ALERT: "alerts"}
+    text = ", ".join(f"{n} {names.get(k, k)}" for k, n in counts.items()) or "0 vehicles"
+    return text + (f", {len(parsed.rejects)} rejected" if parsed.rejects else "")

@@ -2,6 +2,7 @@
 exponential backoff and full jitter, and gives up at once when the stop event is set."""
 from __future__ import annotations
 
+import base64
 import random
 import threading
 import time
@@ -161,3 +162,25 @@ class HttpClient:
 def _short(exc: Exception) -> str:
     text = str(exc)
     return text if len(text) < 200 else text[:200] + "…"
+
+
+def credential_headers(*, username: str = "", password: str = "", token: str = "",
+                       api_key: str = "", api_key_header: str = "X-API-Key") -> dict[str, str]:
+    """HTTP headers for a source's credentials: Basic auth (username/password), a Bearer token,
+    or an API key in a header (never in the URL, so it stays out of logs and health details)."""
+    headers: dict[str, str] = {}
+    if username or password:
+        pair = base64.b64encode(f"{username}:{password}".encode("utf-8")).decode("ascii")
+        headers["Authorization"] = f"Basic {pair}"
+    elif token:
+        headers["Authorization"] = f"Bearer {token}"
+    if api_key:
+        headers[api_key_header] = api_key
+    return headers
+
+
+def explain_refusal(exc: HttpError, setting: str) -> ConnectorError:
+    """A 401/403 says the credentials are wrong or missing: say so, and which setting holds them."""
+    if exc.status in (401, 403):
+        return ConnectorError(f"{exc} — the source refused the credentials: check {setting}")
+    return exc

@@ -11,6 +11,7 @@ location id as text, unless `station_ids` maps it to the city's own station id.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -18,7 +19,9 @@ from dashboard.domain.events import AIR_READING, Event
 
 from . import parsing as p
 from .air_units import conversion_factor, pollutant_key, target_unit, unit_kind
-from .errors import ParseError
+from .base import HttpError, IngestSink, PollingConnector
+from .errors import ConnectorError, ParseError
+from .http import credential_headers, explain_refusal
 from .parsing import Parsed, Reject
 
 NAME = "openaq"
@@ -181,3 +184,99 @@ def _datetime(value: Any, where: str):
             return p.timestamp(value.get("utc"), f"{where}.utc")
         return p.timestamp(value.get("local"), f"{where}.local")
     return p.timestamp(value, where)
+
+
+def parse_locations_setting(text: str) -> dict[str, str]:
+    """"2178,8118" or "2178=A01,8118=A02" → OpenAQ location id → the city's station id (the
+    location id itself when none is given). ValueError for an empty or repeated id."""
+    out: dict[str, str] = {}
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        location, _, station = item.partition("=")
+        location, station = location.strip(), station.strip() or location.strip()
+        if not location or location in out:
+            raise ValueError(f"openaq_locations: {item.strip()!r} is empty or repeated")
+        out[location] = station
+    return out
+
+
+class OpenAQConnector(PollingConnector):
+    """Polls OpenAQ API v3 for the latest readings of the configured locations.
+
+    For each location it reads /v3/locations/{id} once (its sensors say which pollutant and unit
+    a sensorsId means) and /v3/locations/{id}/latest every poll; a reading of a sensor it does not
+    know makes it read the location again. The API key goes in the X-API-Key header. The
+    checkpoint holds the newest reading time per location ({"2178": "2025-…Z"}); it never moves
+    back. Readings already stored are not stored again (source id: sensor@time)."""
+
+    def __init__(self, base_url: str, locations: Mapping[str, str], *, name: str = NAME, api_key: str = "",
+                 **kw: Any) -> None:
+        super().__init__(name, **kw)
+        if not locations:
+            raise ValueError("the OpenAQ connector needs at least one location id (CITYOPS_OPENAQ_LOCATIONS)")
+        self.base_url = base_url.rstrip("/")
+        self.station_ids = dict(locations)
+        self.headers = {"Accept": "application/json", **credential_headers(api_key=api_key)}
+        self.locations: dict[str, Location] = {}
+
+    def poll(self, sink: IngestSink) -> tuple[int, str]:
+        saved = _checkpoint(sink.load_checkpoint(self.name))
+        total = rejected = 0
+        failed: list[str] = []
+        for location_id in self.station_ids:
+            try:
+                parsed = self._latest(sink, location_id)
+            except ConnectorError as exc:   # one location failing does not hold up the others …
+                failed.append(f"location {location_id}: {exc}")
+                continue
+            total += self.deliver(sink, parsed)
+            rejected += len(parsed.rejects)
+            newest = max((p.iso_z(e.observed_at) for e in parsed), default=None)
+            if newest and (location_id not in saved or p.timestamp(newest, "t") > p.timestamp(saved[location_id], "t")):
+                saved[location_id] = newest
+                sink.save_checkpoint(self.name, json.dumps(saved, sort_keys=True))
+        if failed:   # … but the poll is not a success
+            raise ConnectorError("; ".join(failed) + (f" ({total} readings of the others stored)" if total else ""))
+        return total, f"{total} readings of {len(self.station_ids)} locations" + \
+            (f", {rejected} rejected" if rejected else "")
+
+    def _latest(self, sink: IngestSink, location_id: str) -> Parsed:
+        cached = self.locations.get(location_id)
+        location = cached or self._location(sink, location_id)
+        body = self._get(f"{self.base_url}/locations/{location_id}/latest")
+        parsed = self.parse_payload(sink, body, parse, location, source=self.name, station_ids=self.station_ids)
+        if cached and any("is not among the sensors" in r.reason for r in parsed.rejects):
+            location = self._location(sink, location_id)   # a sensor added since: read the location again
+            parsed = parse(body, location, source=self.name, station_ids=self.station_ids)
+        return parsed
+
+    def _location(self, sink: IngestSink, location_id: str) -> Location:
+        location = self.parse_payload(sink, self._get(f"{self.base_url}/locations/{location_id}"), parse_location)
+        for reject in location.rejects:
+            self.dead_letter(sink, reject.raw, f"location {location_id}: {reject.reason}")
+        self.locations[location_id] = location
+        return location
+
+    def _get(self, url: str) -> bytes:
+        try:
+            return self.get(url, headers=self.headers).body
+        except HttpError as exc:
+            raise explain_refusal(exc, "CITYOPS_OPENAQ_API_KEY") from None
+
+
+def _checkpoint(value: str | None) -> dict[str, str]:
+    try:
+        doc = json.loads(value) if value else {}
+    except ValueError:
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    out = {}
+    for k, v in doc.items():
+        try:
+            p.timestamp(v, "checkpoint")
+            out[str(k)] = v
+        except ParseError:
+            continue
+    return out

@@ -196,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .cli_admin import add_parsers
     add_parsers(sub, lambda parser: _common(parser, web=True))
+    from . import cli_open_data
+    cli_open_data.add_parsers(sub, lambda parser: _common(parser, web=True))
     from . import cli_tools
     cli_tools.add_parsers(sub)
     from .cli_aqi import add_parser as add_aqi_parser

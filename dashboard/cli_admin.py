@@ -65,6 +65,10 @@ def cmd_token(args: argparse.Namespace, kind: str = "api") -> int:
                 s = services.settings
                 print(f"wall link (keep it secret; revoke with `cityops kiosk revoke {args.name}`):")
                 print(f"  http://{s.host}:{s.port}/wall?kiosk={secret}")
+            elif kind == "open311":
+                print(secret)
+                print(f"(shown once; the app sends it as api_key when it POSTs requests; revoke with "
+                      f"`cityops open311-key revoke {args.name}`)", file=sys.stderr)
             else:
                 print(secret)
                 print(f"(shown once; send it as 'Authorization: Bearer …'; revoke with "

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .domain.aqi_standards import STANDARDS as AQI_STANDARDS
+from .domain.evaluation import DEFAULT_THRESHOLDS as REVIEW_THRESHOLDS
 
 
 def _doc(default: Any, text: str) -> Any:
@@ -24,7 +25,8 @@ class Settings:
     database_url: str = _doc("", "SQLAlchemy URL; empty means a SQLite file in data_dir. "
                                  "PostgreSQL: postgresql+psycopg://user@host/db")
     bus_url: str = _doc("memory://", "memory:// (in-process) or redis://host:6379/0 (Redis Streams).")
-    cache_url: str = _doc("simple://", "simple:// (per process) or redis://host:6379/1.")
+    cache_url: str = _doc("simple://", "Cache of computed pictures, keyed by data version: simple:// (per process), "
+                          "redis://host:6379/1 (shared by every worker and host) or null:// (none).")
     host: str = _doc("127.0.0.1", "Address the web server listens on.")
     port: int = _doc(8050, "Port of the web server.")
     push_port: int = _doc(0, "Port of the push relay (WebSocket); 0 means web port + 1.")
@@ -37,13 +39,32 @@ class Settings:
     demo_speed: float = _doc(1.0, "Demo pace: multiplies how often reports, readings and alerts arrive.")
     scenario: str = _doc("", "Demo scenario: storm, pollution or rush-hour; empty for an ordinary day.")
     connectors: str = _doc("open311,traffic,gtfs_rt,sensorthings,cap",
-                           "Comma-separated connectors that `run` starts.")
+                           "Comma-separated connectors that `run` starts. Also known: gtfs_rt_trip_updates, "
+                           "gtfs_rt_alerts, datex2, openaq, eido (each needs its URL setting).")
     open311_url: str = _doc("", "Base URL of the Open311 GeoReport v2 server (…/open311/v2); empty: the demo city's.")
     open311_api_key: str = _doc("", "API key for the Open311 server, if it wants one.")
     traffic_ws_url: str = _doc("", "WebSocket URL of the segment-speed stream; empty: the demo city's.")
     gtfs_rt_url: str = _doc("", "URL of the GTFS-realtime VehiclePositions feed; empty: the demo city's.")
     sensorthings_url: str = _doc("", "Base URL of the SensorThings API (…/v1.1); empty: the demo city's.")
     cap_url: str = _doc("", "URL of the CAP alert index (Atom); empty: the demo city's.")
+    gtfs_rt_trip_updates_url: str = _doc("", "URL of the GTFS-realtime TripUpdates feed (connector gtfs_rt_trip_updates).")
+    gtfs_rt_alerts_url: str = _doc("", "URL of the GTFS-realtime Alerts feed (connector gtfs_rt_alerts).")
+    datex2_url: str = _doc("", "URL of a DATEX II MeasuredDataPublication (2.x or 3) pull service (connector datex2).")
+    datex2_username: str = _doc("", "HTTP Basic user name for the DATEX II service, if it wants one.")
+    datex2_password: str = _doc("", "HTTP Basic password for the DATEX II service.")
+    datex2_poll_seconds: float = _doc(0.0, "How often the datex2 connector polls; 0: poll_seconds.")
+    openaq_url: str = _doc("", "Base URL of the OpenAQ API v3, e.g. https://api.openaq.org/v3 (connector openaq).")
+    openaq_api_key: str = _doc("", "OpenAQ API key (sent as the X-API-Key header).")
+    openaq_locations: str = _doc("", "OpenAQ location ids to read, comma-separated; LOCATION=STATION maps one to "
+                                     "the city's station id (e.g. 2178=A01,8118=A02).")
+    openaq_poll_seconds: float = _doc(60.0, "How often the openaq connector polls (one request per location; "
+                                            "OpenAQ limits requests per minute and hour); 0: poll_seconds. Keep it "
+                                            "below stale_after_seconds, or the feed shows as stale between polls.")
+    eido_url: str = _doc("", "URL answering with NENA EIDO JSON incidents (an EIDO or an array; connector eido).")
+    eido_token: str = _doc("", "Bearer token for the EIDO endpoint, if it wants one.")
+    eido_username: str = _doc("", "HTTP Basic user name for the EIDO endpoint (instead of a token).")
+    eido_password: str = _doc("", "HTTP Basic password for the EIDO endpoint.")
+    eido_poll_seconds: float = _doc(0.0, "How often the eido connector polls; 0: poll_seconds.")
     poll_seconds: float = _doc(10.0, "How often polling connectors ask their source.")
     http_timeout: float = _doc(10.0, "Timeout in seconds of every connector network call.")
     stale_after_seconds: float = _doc(120.0, "A source with no success for this long is shown as stale.")
@@ -61,6 +82,12 @@ class Settings:
     session_idle_minutes: float = _doc(30.0, "A signed-in session ends after this many idle minutes.")
     secure_cookies: bool = _doc(False, "Send cookies only over HTTPS (turn on behind TLS).")
     log_format: str = _doc("text", "text or json.")
+    review_thresholds: str = _doc(
+        REVIEW_THRESHOLDS,
+        "Review page grades as figure:green/amber (rates 0-1, times in seconds): higher-is-better figures are "
+        "green at or above the first number, amber at or above the second; lower-is-better ones at or below.")
+    webhooks_worker: bool = _doc(True, "Send webhook deliveries from `run`, `web` and `ingest` processes "
+                                       "(turn off where a separate `cityops webhooks run` does it).")
 
     @property
     def effective_database_url(self) -> str:
@@ -110,6 +137,8 @@ def load(path: str | None = None, env: dict[str, str] | None = None, **overrides
         raise ValueError(f"lang must be zh-CN or en, not {settings.lang!r}")
     if settings.aqi_standard not in AQI_STANDARDS:
         raise ValueError(f"aqi_standard must be one of {', '.join(AQI_STANDARDS)}, not {settings.aqi_standard!r}")
+    from .domain.evaluation import parse_thresholds
+    parse_thresholds(settings.review_thresholds)   # a bad grade setting fails at start, saying which
     return settings
 
 

@@ -59,6 +59,10 @@ class Runtime:
             self.relay.start()
         if self.want_web:
             self._start_web()
+        if (self.want_web or self.want_connectors) and self.settings.webhooks_worker:
+            # deliveries leave from a thread of their own, never from a request
+            from .services.webhooks import start_worker
+            self._threads.append(start_worker(self.services, self.stop_event))
         return self
 
     def _start_connectors(self) -> None:
@@ -73,6 +77,10 @@ class Runtime:
         from werkzeug.serving import make_server
         from .web.app import create_app
         app = create_app(self.services)
+        if self.relay is not None:   # the relay runs in this process: /metrics counts its browsers
+            from .web.metrics import PUSH_CLIENTS
+            relay = self.relay
+            app.server.config[PUSH_CLIENTS] = lambda: relay.client_count
         self.web_server = make_server(self.settings.host, self.settings.port, app.server, threaded=True)
         thread = threading.Thread(target=self.web_server.serve_forever, name="web", daemon=True)
         thread.start()

@@ -34,5 +34,13 @@ class Bus(abc.ABC):
     def oldest_id(self) -> str | None:
         """Id of the oldest message still held (older ones were trimmed)."""
 
+    def position(self) -> str | None:
+        """`last_id()`, or None when the bus cannot be reached: a page then loads from the store and
+        its live connection starts over once the bus is back."""
+        try:
+            return self.last_id()
+        except BusUnavailable:
+            return None
+
     def close(self) -> None:
         pass

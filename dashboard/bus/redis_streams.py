@@ -7,6 +7,11 @@ group (`read_group` / `ack`), and `claim_stale` takes over what a dead consumer 
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
+from collections import deque
+from contextlib import suppress
 from typing import Any
 
 import redis
@@ -14,14 +19,22 @@ import redis
 from .base import Bus, BusMessage, BusUnavailable
 
 STREAM = "cityops:bus"
+log = logging.getLogger(__name__)
 
 
 class RedisBus(Bus):
-    def __init__(self, url: str, stream: str = STREAM, maxlen: int = 100_000, timeout: float = 5.0) -> None:
+    def __init__(self, url: str, stream: str = STREAM, maxlen: int = 100_000, timeout: float = 5.0,
+                 backlog: int = 50_000, retry_after: float = 1.0) -> None:
         self.stream = stream
         self.maxlen = maxlen
         self._redis = redis.Redis.from_url(url, socket_timeout=timeout + 5, socket_connect_timeout=timeout,
                                            health_check_interval=30)
+        # What could not be published while Redis was away, sent first (in order) once it is back.
+        self._backlog: deque[tuple[str, str]] = deque(maxlen=backlog)
+        self._backlog_lock = threading.Lock()
+        self._failed_at = 0.0
+        self.retry_after = retry_after
+        self.dropped = 0
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -34,9 +47,57 @@ class RedisBus(Bus):
         return BusMessage(entry_id.decode(), fields[b"topic"].decode(), json.loads(fields[b"data"]))
 
     def publish(self, topic: str, data: dict[str, Any]) -> str:
-        entry_id = self._call(self._redis.xadd, self.stream,
-                              {"topic": topic, "data": json.dumps(data, ensure_ascii=False, default=str)},
-                              maxlen=self.maxlen, approximate=True)
+        """Append a message. With Redis away the message is kept (bounded, oldest dropped first) and
+        BusUnavailable raised; kept messages go out before the next one once Redis answers again.
+        Within a second of a failure no connection is tried, so callers are not slowed down."""
+        body = json.dumps(data, ensure_ascii=False, default=str)
+        with self._backlog_lock:
+            if self._backlog or time.monotonic() - self._failed_at < self.retry_after:
+                self._keep(topic, body)
+                if time.monotonic() - self._failed_at < self.retry_after:
+                    raise BusUnavailable(f"Redis bus unavailable; {len(self._backlog)} messages kept")
+                self._flush_locked()          # raises again if Redis is still away
+                return self.last_id() or ""
+            try:
+                return self._xadd(topic, body)
+            except BusUnavailable:
+                self._keep(topic, body)
+                raise
+
+    def flush(self) -> int:
+        """Send what was kept while Redis was away; returns how many are still waiting."""
+        with self._backlog_lock:
+            if self._backlog:
+                with suppress(BusUnavailable):
+                    self._flush_locked()
+            return len(self._backlog)
+
+    @property
+    def waiting(self) -> int:
+        return len(self._backlog)
+
+    def _keep(self, topic: str, body: str) -> None:
+        if len(self._backlog) == self._backlog.maxlen:
+            self.dropped += 1
+        self._backlog.append((topic, body))
+
+    def _flush_locked(self) -> None:
+        sent = 0
+        while self._backlog:
+            topic, body = self._backlog[0]
+            self._xadd(topic, body)
+            self._backlog.popleft()
+            sent += 1
+        if sent:
+            log.warning("Redis bus is back: sent %d messages kept meanwhile (%d dropped)", sent, self.dropped)
+
+    def _xadd(self, topic: str, body: str) -> str:
+        try:
+            entry_id = self._call(self._redis.xadd, self.stream, {"topic": topic, "data": body},
+                                  maxlen=self.maxlen, approximate=True)
+        except BusUnavailable:
+            self._failed_at = time.monotonic()
+            raise
         return entry_id.decode()
 
     def read(self, after: str | None, count: int = 500, timeout: float = 0.0) -> list[BusMessage]:
@@ -66,8 +127,15 @@ class RedisBus(Bus):
                 raise
 
     def read_group(self, group: str, consumer: str, count: int = 100, timeout: float = 0.0) -> list[BusMessage]:
-        reply = self._call(self._redis.xreadgroup, group, consumer, {self.stream: ">"}, count=count,
-                           block=int(timeout * 1000) if timeout > 0 else None)
+        try:
+            reply = self._call(self._redis.xreadgroup, group, consumer, {self.stream: ">"}, count=count,
+                               block=int(timeout * 1000) if timeout > 0 else None)
+        except redis.ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # Redis restarted without its data: the group is gone; what is in the stream now is new.
+            self.ensure_group(group, start="0")
+            return []
         return [self._message(i, f) for i, f in reply[0][1]] if reply else []
 
     def ack(self, group: str, *ids: str) -> int:
@@ -78,6 +146,16 @@ class RedisBus(Bus):
         _, entries, _ = self._call(self._redis.xautoclaim, self.stream, group, consumer,
                                    min_idle_time=int(idle_seconds * 1000), start_id="0-0", count=count)
         return [self._message(i, f) for i, f in entries if f]
+
+    def group_lag(self) -> dict[str, tuple[int, int]]:
+        """Per consumer group: (messages not yet delivered to it, delivered but not acknowledged)."""
+        try:
+            groups = self._call(self._redis.xinfo_groups, self.stream)
+        except redis.ResponseError:      # no stream yet
+            return {}
+        return {(g["name"].decode() if isinstance(g["name"], bytes) else g["name"]): (int(g.get("lag") or 0),
+                                                                                      int(g.get("pending") or 0))
+                for g in groups}
 
     def close(self) -> None:
         self._redis.close()

@@ -61,6 +61,7 @@ class AqiResult:
     exceeding: tuple[str, ...] = ()           # 超标污染物 (HJ 633-2012 only): IAQI above 100
     concentrations: dict[str, Fraction] = field(default_factory=dict)   # as indexed, in the table's unit
     notes: tuple[str, ...] = ()
+    unavailable: tuple[str, ...] = ()         # keys whose sub-index is NA (HJ 633-2026 5.3.1)
 
 
 def get_standard(standard: str | Standard | None = None) -> Standard:
@@ -104,31 +105,41 @@ def compute(concentrations: Mapping[str, Any], standard: str | Standard | None =
             strict: bool = False) -> AqiResult:
     """AQI, sub-indexes, primary pollutant(s) and level of one set of concentrations.
 
-    Values that are None, NaN or negative are left out (noted), or refused when `strict`. Unknown
-    keys, keys of different reports and impossible units are always refused (AqiError)."""
+    Values that are None, NaN or negative are left out (noted), or refused when `strict`. Under a
+    standard that reports them as NA (HJ 633-2026 5.3.1) they are listed in `unavailable` and
+    noted; a missing value (None, NaN) is then NA even when `strict` (the standard's own case), a
+    negative one is still refused as a caller's error. Unknown keys, keys of different reports and
+    impossible units are always refused (AqiError)."""
     std = get_standard(standard)
     notes: list[str] = []
     conc: dict[str, Fraction] = {}
+    unavailable: list[str] = []
     for raw_key, raw in concentrations.items():
         key = resolve_key(std, raw_key)
-        if key in conc:
+        if key in conc or key in unavailable:
             raise AqiError(f"{raw_key!r} repeats {key}: give each pollutant and period once")
         try:
             conc[key] = _prepared(std, key, raw)
         except AqiError as exc:
-            if strict or isinstance(exc.__cause__, air_units.UnitError):
+            if isinstance(exc.__cause__, air_units.UnitError) or (strict and not (std.missing_as_na and _missing(raw))):
                 raise AqiError(f"{raw_key}: {exc}") from exc.__cause__
-            notes.append(f"{key} left out: {exc}")
+            if std.missing_as_na:
+                unavailable.append(key)
+                notes.append(f"{key}: NA ({exc}): a missing or invalid concentration has no sub-index and takes "
+                             f"no part in the AQI or the primary pollutant ({std.name} 5.3.1)")
+            else:
+                notes.append(f"{key} left out: {exc}")
     if not conc:
-        return AqiResult(None, {}, (), None, std.name, notes=tuple(notes))
-    report = _report(std, set(conc))
+        report = _report(std, set(unavailable)).name if unavailable else None
+        return AqiResult(None, {}, (), None, std.name, report, notes=tuple(notes), unavailable=tuple(unavailable))
+    report = _report(std, set(conc) | set(unavailable))
     subs: dict[str, int] = {}
     for key in report.indicators:
         if key in conc and (v := _sub_index(std, key, conc, notes)) is not None:
             subs[key] = v
     if not subs:
         return AqiResult(None, {}, (), None, std.name, report.name, concentrations=conc,
-                         notes=tuple(dict.fromkeys(notes)))
+                         notes=tuple(dict.fromkeys(notes)), unavailable=tuple(unavailable))
     aqi = max(subs.values())
     primary = ()
     if std.primary_above is None or aqi > std.primary_above:
@@ -137,10 +148,15 @@ def compute(concentrations: Mapping[str, Any], standard: str | Standard | None =
     if std.exceeding_above is not None:
         exceeding = tuple(sorted({std.tables[k].pollutant for k, v in subs.items() if v > std.exceeding_above}))
     return AqiResult(aqi, subs, primary, level(aqi, std), std.name, report.name, exceeding, conc,
-                     tuple(dict.fromkeys(notes)))
+                     tuple(dict.fromkeys(notes)), tuple(unavailable))
 
 
 # -- the steps ------------------------------------------------------------------------------------
+def _missing(raw: Any) -> bool:
+    value = raw[0] if isinstance(raw, tuple) else raw
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _prepared(std: Standard, key: str, raw: Any) -> Fraction:
     """The concentration in the table's unit, rounded or truncated as the standard says."""
     table = std.tables[key]

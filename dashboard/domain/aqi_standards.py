@@ -8,7 +8,8 @@ Each table below is copied from the standard's own text:
   Environment, issued 2026-02-14, in force 2026-03-01, replacing HJ 633—2012 (the official electronic
   edition, 生态环境部环境标准研究所审校排版). Table 3 (breakpoints, notes a–c), 4.2.2–4.2.6 (reports,
   GB/T 8170 rounding of concentrations, ceiling of indexes), 4.3.1 (primary pollutant), Table 1 and
-  Appendix A (categories and colours), 4.1.1 (the AQI runs from 1 to 500).
+  Appendix A (categories and colours), 4.1.1 (the AQI runs from 1 to 500), 5.3.1 (a pollutant whose
+  concentration is missing or invalid has its sub-index reported as NA and takes no part).
 * hj633-2012 — HJ 633—2012《环境空气质量指数（AQI）技术规定（试行）》. Table 1 and its notes
   (1)–(3), 4.2 (formula), Table 2 and Appendix A (categories, colours), 4.4.2 (primary and
   exceeding pollutants), 5.1.2–5.1.3 (daily and real-time indicators), 6.2 (indexes rounded up).
@@ -99,6 +100,8 @@ class Standard:
     categories: tuple[Category, ...]
     primary_above: int | None            # primary pollutant only when AQI > this; None: always
     exceeding_above: int | None = None   # 超标污染物: IAQI > this (HJ 633-2012 only)
+    # a missing or invalid concentration's sub-index is reported as NA and left out (HJ 633-2026 5.3.1)
+    missing_as_na: bool = False
     source: str = ""
     notes: tuple[str, ...] = field(default=())
 
@@ -181,7 +184,7 @@ HJ633_2026 = Standard(
     plain={p: f"{p}_1h" for p in ("pm25", "pm10", "o3", "no2", "so2", "co")},
     plain_doc="a bare pollutant name is its 1-hour average (实时报, 4.2.3); PM uses the daily-average breakpoints",
     concentration_rounding="gbt8170", index_rounding="ceil",
-    categories=_HJ_CATEGORIES, primary_above=50,
+    categories=_HJ_CATEGORIES, primary_above=50, missing_as_na=True,
     source="HJ 633—2026 (MEE, issued 2026-02-14, in force 2026-03-01)",
     notes=("the AQI's top is 500 (4.1.1): concentrations above a table's last breakpoint count as 500",),
 )

@@ -9,6 +9,7 @@ SIGN_IN_ACTIONS = ("sign_in", "sign_in_failed", "sign_in_throttled", "sign_out")
 USER_ACTIONS = ("user_add", "user_disable", "user_enable", "user_reset_password")
 TOKEN_ACTIONS = ("api_token_create", "api_token_revoke", "kiosk_token_create", "kiosk_token_revoke")
 INCIDENT_ACTIONS = ("incident_report", *(f"incident_{a}" for a in workflow.ACTIONS))
+OPEN_DATA_ACTIONS = ("open311_token_create", "open311_token_revoke", "webhook_add", "webhook_delete")
 
-ACTIONS = SIGN_IN_ACTIONS + USER_ACTIONS + TOKEN_ACTIONS + INCIDENT_ACTIONS
-TARGET_TYPES = ("incident", "user", "token")
+ACTIONS = SIGN_IN_ACTIONS + USER_ACTIONS + TOKEN_ACTIONS + INCIDENT_ACTIONS + OPEN_DATA_ACTIONS
+TARGET_TYPES = ("incident", "user", "token", "webhook")

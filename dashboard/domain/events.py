@@ -10,9 +10,10 @@ CASE_REPORT = "case_report"          # a city-management / 12345 case (Open311 r
 SEGMENT_SPEED = "segment_speed"      # measured speed on a road segment
 VEHICLE_POSITION = "vehicle_position"  # a bus position (GTFS-realtime)
 AIR_READING = "air_reading"          # one pollutant concentration at one station
-ALERT = "alert"                      # an emergency alert (CAP)
+ALERT = "alert"                      # an emergency alert (CAP), or a transit service alert (GTFS-realtime)
+TRIP_UPDATE = "trip_update"          # a transit trip's delays per stop (GTFS-realtime TripUpdate)
 
-KINDS = (CASE_REPORT, SEGMENT_SPEED, VEHICLE_POSITION, AIR_READING, ALERT)
+KINDS = (CASE_REPORT, SEGMENT_SPEED, VEHICLE_POSITION, AIR_READING, ALERT, TRIP_UPDATE)
 
 
 def utc(dt: datetime) -> datetime:

@@ -18,8 +18,12 @@ PAGES: dict[str, frozenset[str]] = {
     "/wall": frozenset({ADMIN, DISPATCHER, LEADER, WALL}),
     "/feeds": frozenset({ADMIN, DISPATCHER}),
     "/admin/audit": frozenset({ADMIN}),
+    "/admin/webhooks": frozenset({ADMIN}),
 }
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/readyz"})
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/readyz", "/metrics"})   # /metrics: counts only
+# Open311 GeoReport v2 is public like other cities' servers: reads need nothing, a POST an Open311 API
+# key (never a session, so no CSRF); it never shows who reported.
+PUBLIC_PREFIXES = ("/open311/",)
 
 # (method, API route pattern) → roles.
 API: dict[tuple[str, str], frozenset[str]] = {
@@ -31,6 +35,25 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/operations"): frozenset({ADMIN, DISPATCHER, OPERATOR, LEADER, WALL}),
     ("GET", "/api/v1/feeds"): STAFF,
     ("GET", "/api/v1/audit"): frozenset({ADMIN}),
+    # the leaders' review: figures and the take-away (PDF, CSV, Excel)
+    ("GET", "/api/v1/review/figures"): frozenset({ADMIN, DISPATCHER, LEADER}),
+    ("GET", "/api/v1/review/report.pdf"): frozenset({ADMIN, DISPATCHER, LEADER}),
+    ("GET", "/api/v1/review/export.csv"): frozenset({ADMIN, DISPATCHER, LEADER}),
+    ("GET", "/api/v1/review/export.xlsx"): frozenset({ADMIN, DISPATCHER, LEADER}),
+    # reference data and live state: whoever sees the operations map (the wall too)
+    ("GET", "/api/v1/departments"): ALL_SIGNED_IN | {WALL},
+    ("GET", "/api/v1/districts"): ALL_SIGNED_IN | {WALL},
+    ("GET", "/api/v1/categories"): ALL_SIGNED_IN | {WALL},
+    ("GET", "/api/v1/traffic"): ALL_SIGNED_IN | {WALL},
+    ("GET", "/api/v1/environment"): ALL_SIGNED_IN | {WALL},
+    ("GET", "/api/v1/alerts"): ALL_SIGNED_IN | {WALL},
+    ("GET", "/api/v1/routing-rules"): STAFF,
+    ("GET", "/api/v1/openapi.json"): ALL_SIGNED_IN,
+    ("GET", "/api/v1/webhooks"): frozenset({ADMIN}),
+    ("POST", "/api/v1/webhooks"): frozenset({ADMIN}),
+    ("GET", "/api/v1/webhooks/<id>"): frozenset({ADMIN}),
+    ("DELETE", "/api/v1/webhooks/<id>"): frozenset({ADMIN}),
+    ("GET", "/api/v1/webhooks/<id>/deliveries"): frozenset({ADMIN}),
 }
 
 # Who sees reporters' names and phone numbers unmasked.
@@ -81,4 +104,5 @@ CALLBACK_PREFIXES: dict[str, str | None] = {
     "wall": "/wall",
     "feeds": "/feeds",
     "audit": "/admin/audit",
+    "hooks": "/admin/webhooks",
 }

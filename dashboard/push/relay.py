@@ -50,6 +50,7 @@ class _Client:
         self.limit = limit
         self.allow = allow
         self.overflow = False
+        self.paused = False             # the bus went away: the client is told to come back later
         self.wake = asyncio.Event()
 
     def offer(self, messages: list[BusMessage]) -> None:
@@ -91,6 +92,7 @@ class PushRelay:
         self._error: BaseException | None = None
         self._executor: ThreadPoolExecutor | None = None
         self.resets_sent = 0
+        self.bus_down = False           # while True, browsers are turned away (1013) and show "paused"
 
     # -- life cycle (called from other threads) ---------------------------------------------------
     @property
@@ -184,21 +186,53 @@ class PushRelay:
                 client.offer(messages)
 
     async def _bus_call(self, fn, *args):
-        """A bus call that waits out an unavailable bus instead of failing (the reader must not die)."""
+        """A bus call that waits out an unavailable bus instead of failing (the reader must not die).
+        Meanwhile connected browsers are sent away with 1013 (try again later): they say live updates
+        are paused and reconnect with backoff; back, they catch up or reload their snapshot."""
         while True:
             try:
-                return await self._call(fn, *args)
+                result = await self._call(fn, *args)
+                if self.bus_down:
+                    log.warning("push relay: the bus is back")
+                    self.bus_down = False
+                return result
             except BusUnavailable as exc:
-                log.warning("push relay: bus unavailable (%s); retrying", exc)
+                if not self.bus_down:
+                    log.warning("push relay: bus unavailable (%s); pausing clients until it is back", exc)
+                    self.bus_down = True
+                    self._pause_clients()
             except Exception:
                 log.exception("push relay: bus read failed; retrying")
             await asyncio.sleep(1.0)
 
+    def _pause_clients(self) -> None:
+        for client in list(self._clients):
+            client.paused = True
+            client.wake.set()
+
     # -- one client ----------------------------------------------------------------------------
     def _http(self, connection: ServerConnection, request: Request):
-        if urlsplit(request.path).path == "/healthz":
-            return connection.respond(200, json.dumps({"clients": len(self._clients), "position": self._position}))
+        path = urlsplit(request.path).path
+        if path == "/healthz":
+            return connection.respond(200, json.dumps({"clients": len(self._clients), "position": self._position,
+                                                       "bus_up": not self.bus_down}))
+        if path == "/metrics":
+            response = connection.respond(200, self.metrics_text())
+            response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
+            return response
         return None
+
+    def metrics_text(self) -> str:
+        """The relay's own figures in the Prometheus text format (`cityops push` has no web app)."""
+        lines = [
+            "# HELP cityops_push_clients Browsers connected to the push relay",
+            "# TYPE cityops_push_clients gauge", f"cityops_push_clients {len(self._clients)}",
+            "# HELP cityops_push_bus_up 1 when the relay reads the bus",
+            "# TYPE cityops_push_bus_up gauge", f"cityops_push_bus_up {0 if self.bus_down else 1}",
+            "# HELP cityops_push_resets_total Resets sent (a browser reloads its snapshot)",
+            "# TYPE cityops_push_resets_total counter", f"cityops_push_resets_total {self.resets_sent}",
+        ]
+        return "\n".join(lines) + "\n"
 
     async def _serve_client(self, ws: ServerConnection) -> None:
         allow: Any = True
@@ -211,6 +245,9 @@ class PushRelay:
             if not allow:
                 await ws.close(1008, "not allowed")
                 return
+        if self.bus_down:
+            await ws.close(1013, "bus unavailable")
+            return
         client = _Client(self.max_pending, allow if callable(allow) else None)
         requested = (parse_qs(urlsplit(ws.request.path).query).get("after") or [""])[0].strip()
         self._clients.add(client)        # before catching up: nothing published meanwhile is missed
@@ -269,6 +306,9 @@ class PushRelay:
             if wait > 0:
                 await asyncio.sleep(wait)     # gather what arrives meanwhile into one batch
             client.wake.clear()
+            if client.paused:
+                await ws.close(1013, "bus unavailable")
+                return
             if client.overflow:
                 self.resets_sent += 1
                 await ws.send(RESET)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dashboard.domain import workflow
 from dashboard.domain.identity import Identity
-from dashboard.store import audit, auth as auth_store, utcnow
+from dashboard.store import as_utc, audit, auth as auth_store, utcnow
 
 from . import passwords
 from .container import Services
@@ -16,6 +16,7 @@ from .container import Services
 FREE_FAILURES = 5            # failures before sign-in slows down
 MAX_LOCK = timedelta(minutes=15)
 ASSIGNABLE_ROLES = (workflow.ADMIN, workflow.DISPATCHER, workflow.OPERATOR, workflow.LEADER)
+OPEN311_KIND = "open311"     # token kind of Open311 API keys (dashboard.web.open311_server)
 
 
 class AuthError(Exception):
@@ -38,6 +39,9 @@ def lock_for(failures: int) -> timedelta:
     return min(timedelta(seconds=2 ** min(failures - FREE_FAILURES, 20)), MAX_LOCK)
 
 
+TOUCH_EVERY_SECONDS = 60
+
+
 class AuthService:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -48,30 +52,38 @@ class AuthService:
         further attempts; every outcome is audited (the audit entry commits even when we refuse)."""
         now = utcnow()
         keys = [f"user:{username.lower()}", f"ip:{remote_addr or '-'}"]
-        refusal: SignInRefused | None = None
-        with self.services.store.begin() as conn:
+        throttled: str | None = None
+        wait = 0.0
+        # Read, then check the password with no transaction open: the hash takes a deliberate tenth of
+        # a second, and on SQLite a write transaction would hold every other writer that long.
+        with self.services.store.connect() as conn:
             for key in keys:
                 count, last = auth_store.failures(conn, key)
                 wait = (last + lock_for(count) - now).total_seconds() if last else 0
                 if wait > 0:
-                    refusal = SignInRefused("too many failed sign-ins; try again later", int(wait) + 1)
-                    audit.append(conn, at=now, actor=username or "-", actor_role="-", action="sign_in_throttled",
-                                 remote_addr=remote_addr, reason=f"{count} failures ({key})")
+                    throttled = f"{count} failures ({key})"
                     break
-            if refusal is None:
-                user = auth_store.get_user(conn, username)
-                if user and not user["disabled"] and passwords.verify_password(password, user["password_hash"]):
-                    for key in keys:
-                        auth_store.clear_failures(conn, key)
-                    audit.append(conn, at=now, actor=username, actor_role=user["role"], action="sign_in",
-                                 remote_addr=remote_addr)
-                else:
-                    refusal = SignInRefused("wrong user name or password")
-                    for key in keys:
-                        auth_store.record_failure(conn, key, now)
-                    audit.append(conn, at=now, actor=username or "-", actor_role=user["role"] if user else "-",
-                                 action="sign_in_failed", remote_addr=remote_addr,
-                                 reason="disabled" if user and user["disabled"] else "bad name or password")
+            user = auth_store.get_user(conn, username) if throttled is None else None
+        good = (throttled is None and user is not None and not user["disabled"]
+                and passwords.verify_password(password, user["password_hash"]))
+        refusal: SignInRefused | None = None
+        with self.services.store.begin() as conn:
+            if throttled is not None:
+                refusal = SignInRefused("too many failed sign-ins; try again later", int(wait) + 1)
+                audit.append(conn, at=now, actor=username or "-", actor_role="-", action="sign_in_throttled",
+                             remote_addr=remote_addr, reason=throttled)
+            elif good:
+                for key in keys:
+                    auth_store.clear_failures(conn, key)
+                audit.append(conn, at=now, actor=username, actor_role=user["role"], action="sign_in",
+                             remote_addr=remote_addr)
+            else:
+                refusal = SignInRefused("wrong user name or password")
+                for key in keys:
+                    auth_store.record_failure(conn, key, now)
+                audit.append(conn, at=now, actor=username or "-", actor_role=user["role"] if user else "-",
+                             action="sign_in_failed", remote_addr=remote_addr,
+                             reason="disabled" if user and user["disabled"] else "bad name or password")
         if refusal is not None:
             raise refusal
         return Identity(user["username"], user["role"], user["department"], user["display_name"])
@@ -154,7 +166,7 @@ class AuthService:
                 if not user:
                     raise AuthError(f"no user {(username or name)!r} for the token to act as")
                 user_id = user["id"]
-            secret, digest, prefix = passwords.new_token("cok" if kind == "kiosk" else "cot")
+            secret, digest, prefix = passwords.new_token({"kiosk": "cok", OPEN311_KIND: "co3"}.get(kind, "cot"))
             auth_store.add_token(conn, kind, name, user_id, digest, prefix, now)
             audit.append(conn, at=now, actor=actor.username, actor_role=actor.role, action=f"{kind}_token_create",
                          target_type="token", target_id=prefix, after={"name": name, "user": username})
@@ -178,14 +190,21 @@ class AuthService:
     def authenticate_token(self, secret: str, kind: str = "api") -> Identity | None:
         if not secret:
             return None
-        with self.services.store.begin() as conn:
+        now = utcnow()
+        with self.services.store.connect() as conn:
             token = auth_store.token_by_hash(conn, passwords.token_hash(secret))
             if not token or token["kind"] != kind or token["revoked_at"] is not None:
                 return None
-            auth_store.touch_token(conn, token["id"], utcnow())
-            if kind == "kiosk":
-                return Identity(f"kiosk:{token['name']}", workflow.WALL, via="kiosk")
-            user = auth_store.get_user_by_id(conn, token["user_id"])
+            user = auth_store.get_user_by_id(conn, token["user_id"]) if token["user_id"] is not None else None
+        last_used = token["last_used_at"]
+        if last_used is None or (now - as_utc(last_used)).total_seconds() >= TOUCH_EVERY_SECONDS:
+            # "last used" to the minute: a write per request would queue every API call behind it
+            with self.services.store.begin() as conn:
+                auth_store.touch_token(conn, token["id"], now)
+        if kind == "kiosk":
+            return Identity(f"kiosk:{token['name']}", workflow.WALL, via="kiosk")
+        if kind == OPEN311_KIND:   # a citizen app posting Open311 requests: no role, no user
+            return Identity(f"open311:{token['name']}", OPEN311_KIND, via=OPEN311_KIND)
         if not user or user["disabled"]:
             return None
         return Identity(user["username"], user["role"], user["department"], user["display_name"], via="token")

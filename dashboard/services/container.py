@@ -10,6 +10,8 @@ from dashboard.config import Settings
 from dashboard.domain.city import City, RoadSegment, Station
 from dashboard.store import Store, open_store
 
+from .cache import SharedCache
+
 
 @dataclass
 class Services:
@@ -17,10 +19,13 @@ class Services:
     store: Store
     bus: Bus
     city: City
+    cache: SharedCache | None = None
     segments_by_id: dict[str, RoadSegment] = field(init=False)
     stations_by_id: dict[str, Station] = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.cache is None:
+            self.cache = SharedCache.from_url(self.settings.cache_url)
         self.segments_by_id = {s.id: s for s in self.city.segments}
         self.stations_by_id = {s.id: s for s in self.city.stations}
 

@@ -55,7 +55,7 @@ def dead_letter_item(row: dict, with_payload: bool) -> dict[str, Any]:
 def health(services: Services, who: Identity | None) -> dict[str, Any]:
     """The feed health report, and the bus position it was read at (for the page's live updates)."""
     _check(who)
-    last_id = services.bus.last_id()   # first: anything published later reaches the page live
+    last_id = services.bus.position()   # first: anything published later reaches the page live
     return feed_health_report(services) | {"bus_last_id": last_id}
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
+from sqlalchemy import exc as sa_exc
+
 from dashboard.bus import BusUnavailable
 from dashboard.domain import categories, deadlines, routing, workflow
 from dashboard.domain.identity import Identity
@@ -70,7 +72,18 @@ def command(name: str):
 def perform(services: Services, identity: Identity, incident_id: int, action: str, version: Any,
             reason: str | None = None, params: dict[str, Any] | None = None,
             remote_addr: str | None = None) -> dict:
-    """Run one action; returns the incident as it is afterwards. Raises ActionError (403/404/409/422)."""
+    """Run one action; returns the incident as it is afterwards. Raises ActionError (403/404/409/422,
+    503 when the database does not answer: the transaction is then rolled back or never committed)."""
+    try:
+        return _perform(services, identity, incident_id, action, version, reason, params, remote_addr)
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        log.warning("incident %s: %s failed, the database did not answer: %s", incident_id, action, exc)
+        raise ActionError(503, "the database did not answer, so this action may not have been recorded; "
+                               "reload the incident and try again (a repeat is refused if it was)") from None
+
+
+def _perform(services: Services, identity: Identity, incident_id: int, action: str, version: Any,
+             reason: str | None, params: dict[str, Any] | None, remote_addr: str | None) -> dict:
     if action not in COMMANDS:
         raise invalid(f"unknown action {action!r}; known actions: {', '.join(COMMANDS)}")
     if isinstance(version, bool) or not isinstance(version, int):

@@ -15,6 +15,7 @@ from .incident_actions import ActionError, check_scope
 
 LIST_FILTERS = ("status", "category", "district", "department", "priority", "source")
 MAX_PAGE = 500
+MAX_OFFSET = 2 ** 31   # past any real result; keeps the database's integers from overflowing
 
 
 def _scope(identity: Identity) -> str | None:
@@ -75,7 +76,7 @@ def parse_filters(args: dict[str, Any]) -> dict[str, Any]:
         out["text"] = str(args["q"])[:100]
     try:
         out["limit"] = min(MAX_PAGE, max(1, int(args.get("limit", 100))))
-        out["offset"] = max(0, int(args.get("offset", 0)))
+        out["offset"] = min(MAX_OFFSET, max(0, int(args.get("offset", 0))))
     except ValueError:
         raise ActionError(422, "limit and offset must be integers") from None
     order = str(args.get("order", "-created_at"))

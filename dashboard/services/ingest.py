@@ -204,6 +204,8 @@ class IngestService:
         for e in events:
             p = e.payload
             msg_type = p.get("msg_type") or "Alert"
+            if p.get("standard") == "gtfs-rt" and not self._transit_alert_is_newer(conn, e, msg_type, pubs):
+                continue
             referenced = [r.split(",")[1] if "," in r else r for r in (p.get("references") or [])]
             for ref in referenced:
                 if state_store.set_alert_status(conn, ref, "cancelled" if msg_type == "Cancel" else "superseded"):
@@ -216,7 +218,8 @@ class IngestService:
             else:
                 status = "active"
             row = {
-                "identifier": e.source_id, "sender": p.get("sender"), "sent": e.observed_at, "msg_type": msg_type,
+                "identifier": p.get("identifier") if p.get("standard") == "gtfs-rt" else e.source_id,   # shared table
+                "sender": p.get("sender"), "sent": e.observed_at, "msg_type": msg_type,
                 "status": status, "event": p.get("event"), "severity": p.get("severity"), "urgency": p.get("urgency"),
                 "certainty": p.get("certainty"), "headline_zh": p.get("headline_zh") or p.get("headline"),
                 "headline_en": p.get("headline_en") or p.get("headline"), "area_desc": p.get("area_desc"),
@@ -228,8 +231,22 @@ class IngestService:
                 pubs.append(("alert.upsert", features.alert_feature(row)))
                 pubs.append(("event.new", features.alert_event(row)))
                 draft = rules.alert_draft(e, self._district_at(e.lon, e.lat))
-                if draft:
+                if draft and p.get("standard") != "gtfs-rt":   # a transit service alert is not a weather incident
                     self._create_incident(conn, draft, f"alert:{e.source_id}", pubs)
+
+    def _transit_alert_is_newer(self, conn, e: Event, msg_type: str, pubs: Publications) -> bool:
+        """GTFS-realtime alerts keep one row per entity, versioned by the feed's time: an older
+        version never overwrites a newer one; an alert that left the feed (msg_type Cancel) ends
+        its row and adds none. True when the version is to be stored as CAP alerts are."""
+        identifier = e.payload.get("identifier") or e.source_id
+        old = state_store.get_alert(conn, identifier)
+        if old is not None and old.get("sent") is not None and utc(old["sent"]) > e.observed_at:
+            return False
+        if msg_type == "Cancel":
+            if old is not None and state_store.set_alert_status(conn, identifier, "cancelled"):
+                pubs.append(("alert.upsert", features.alert_feature({**old, "status": "cancelled"})))
+            return False
+        return True
 
     def _cases(self, conn, events: list[Event], now: datetime, pubs: Publications) -> None:
         for e in events:

@@ -2,9 +2,12 @@
 stored as reported, checked for likely duplicates, and dispatched at once where a routing rule says so."""
 from __future__ import annotations
 
+import logging
+
 from datetime import datetime
 from typing import Any
 
+from dashboard.bus import BusUnavailable
 from dashboard.domain import categories, deadlines, duplicates, routing, workflow
 from dashboard.domain.identity import Identity
 from dashboard.domain.incidents import IncidentDraft
@@ -14,6 +17,8 @@ from . import features
 from .container import Services
 
 Publications = list[tuple[str, dict[str, Any]]]
+
+log = logging.getLogger(__name__)
 
 
 def create(services: Services, conn, draft: IncidentDraft, actor: Identity, now: datetime,
@@ -31,6 +36,10 @@ def create(services: Services, conn, draft: IncidentDraft, actor: Identity, now:
     if not similar:
         row = _auto_dispatch(services, conn, row, now)
     pubs = [("incident.upsert", features.incident_feature(row, now)), ("event.new", features.incident_event(row))]
+    if row["status"] == workflow.DISPATCHED:   # routed by a rule: say so, as a dispatcher's action would (webhooks)
+        pubs.append(("incident.changed", {"id": row["id"], "version": row["version"], "status": row["status"],
+                                          "department": row.get("department"), "action": "dispatch",
+                                          "actor": "system", "at": now.isoformat()}))
     return row, pubs
 
 
@@ -88,8 +97,12 @@ def record_manual(services: Services, identity: Identity, fields: dict[str, Any]
     if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
         raise invalid("give both lat and lon, in range")
     priority = fields.get("priority", categories.BY_CODE[category].default_priority)
-    if priority not in (1, 2, 3, 4):
+    if isinstance(priority, bool) or priority not in (1, 2, 3, 4):
         raise invalid("priority must be 1, 2, 3 or 4")
+    for key, limit in (("address", 300), ("reporter_name", 100), ("reporter_phone", 40), ("district", 32)):
+        value = fields.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            raise invalid(f"{key} must be text of at most {limit} characters")
     now = utcnow()
     draft = IncidentDraft(
         category=category, title=title[:300], source="manual", source_ref=f"{identity.username}:{now.isoformat()}",
@@ -99,6 +112,9 @@ def record_manual(services: Services, identity: Identity, fields: dict[str, Any]
         reporter_phone=fields.get("reporter_phone"), details={"recorded_by": identity.username})
     with services.store.begin() as conn:
         row, pubs = create(services, conn, draft, identity, now, remote_addr=remote_addr)
-    for topic, data in pubs:
-        services.bus.publish(topic, data)
+    try:
+        for topic, data in pubs:
+            services.bus.publish(topic, data)
+    except BusUnavailable as exc:   # recorded is recorded; screens catch up once the bus is back
+        log.warning("bus unavailable, new incident %s not published: %s", row["id"], exc)
     return row

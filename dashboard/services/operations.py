@@ -1,6 +1,7 @@
 """The operations picture: everything the map and the key figures show, read from the store."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -52,10 +53,27 @@ def newest_events(conn, now: datetime, limit: int = 20, department_scope: str | 
 
 
 def operations_snapshot(services: Services, department_scope: str | None = None) -> dict[str, Any]:
-    """The whole picture; `department_scope` limits incidents to one department (operators)."""
+    """The whole picture; `department_scope` limits incidents to one department (operators).
+    Cached per data version (the bus position, read first: anything published later reaches the
+    page as a delta)."""
+    last_id = services.bus.position()
+    return services.cache.remember(f"operations:{department_scope or '*'}", last_id,
+                                   lambda: _operations_snapshot(services, department_scope, last_id))
+
+
+def operations_json(services: Services, identity) -> bytes:
+    """The picture as the API sends it, for this identity (operators: their department's incidents),
+    encoded once per data version: a big city's picture is a megabyte of JSON."""
+    scope = identity.department if identity is not None and identity.role == "operator" else None
+    return services.cache.remember(
+        f"operations-json:{scope or '*'}", services.bus.position(),
+        lambda: json.dumps(operations_snapshot(services, scope), ensure_ascii=False, default=str,
+                           separators=(",", ":")).encode())
+
+
+def _operations_snapshot(services: Services, department_scope: str | None, last_id: str | None) -> dict[str, Any]:
     city = services.city
     now = utcnow()
-    last_id = services.bus.last_id()   # read first: anything published later reaches the page as a delta
     with services.store.connect() as conn:
         seg_states = state_store.segment_states(conn)
         st_states = state_store.station_states(conn)

@@ -22,7 +22,13 @@ def incidents_per_hour_today(services: Services, conn, now: datetime) -> list[in
 
 
 def wall_snapshot(services: Services, department_scope: str | None = None) -> dict[str, Any]:
-    snap = operations_snapshot(services, department_scope)
+    """The operations picture with the wall's extras, cached per data version like it."""
+    return services.cache.remember(f"wall:{department_scope or '*'}", services.bus.position(),
+                                   lambda: _wall_snapshot(services, department_scope))
+
+
+def _wall_snapshot(services: Services, department_scope: str | None) -> dict[str, Any]:
+    snap = dict(operations_snapshot(services, department_scope))
     now = utcnow()
     with services.store.connect() as conn:
         snap["hourly_new"] = incidents_per_hour_today(services, conn, now)

@@ -278,3 +278,88 @@ meta = sa.Table(
     sa.Column("value", JSON, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
 )
+
+# -- open data (revision 0006): Open311 contact details kept apart, webhooks and their delivery queue --
+open311_contacts = sa.Table(
+    "open311_contacts", metadata,
+    sa.Column("incident_id", sa.BigInteger, sa.ForeignKey("incidents.id"), primary_key=True),
+    sa.Column("client", sa.String(100), nullable=False),     # name of the API key that posted it
+    sa.Column("email", sa.String(200)),
+    sa.Column("first_name", sa.String(100)),
+    sa.Column("last_name", sa.String(100)),
+    sa.Column("phone", sa.String(40)),
+    sa.Column("device_id", sa.String(200)),
+    sa.Column("account_id", sa.String(200)),
+    sa.Column("received_at", TS, nullable=False),
+)
+
+webhooks = sa.Table(
+    "webhooks", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("url", sa.String(1000), nullable=False),
+    sa.Column("secret", sa.String(200), nullable=False),     # signs deliveries (HMAC-SHA256); never shown again
+    sa.Column("events", JSON, nullable=False),               # ["incident.dispatch", …]; ["*"] for all
+    sa.Column("filters", JSON, nullable=False),              # {"department": [...], "category": [...], "district": [...]}
+    sa.Column("created_by", sa.String(100), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("deleted_at", TS),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("webhook_id", sa.Integer, sa.ForeignKey("webhooks.id"), nullable=False),
+    sa.Column("event", sa.String(64), nullable=False),
+    sa.Column("event_key", sa.String(200), nullable=False),  # one delivery per webhook and event, whoever enqueues
+    sa.Column("payload", JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),      # pending / delivered / failed / cancelled
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_attempt_at", TS, nullable=False),
+    sa.Column("locked_until", TS),                           # a worker is sending it
+    sa.Column("last_status_code", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("log", JSON, nullable=False),                  # [{"at", "status_code", "error", "ms"}] per attempt
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("delivered_at", TS),
+    sa.UniqueConstraint("webhook_id", "event_key"),
+    sa.Index(None, "status", "next_attempt_at"),
+    sa.Index(None, "webhook_id", "created_at"),
+)
+
+# Evaluation (revision 0005): one narrow row per incident with what the review figures need, kept
+# up to date incrementally from incidents.updated_at (dashboard/store/evaluation.refresh_facts), so
+# figures over a year of a large city aggregate a narrow table instead of joining the history.
+incident_facts = sa.Table(
+    "incident_facts", metadata,
+    sa.Column("incident_id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("department", sa.String(32)),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("district", sa.String(32)),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("deadline", TS),
+    sa.Column("dispatched_at", TS),        # first dispatch
+    sa.Column("accepted_at", TS),          # first acceptance
+    sa.Column("fixed_count", sa.Integer, nullable=False, default=0),
+    sa.Column("rework_count", sa.Integer, nullable=False, default=0),
+    sa.Column("return_count", sa.Integer, nullable=False, default=0),
+    sa.Column("closed_at", TS),            # only while closed
+    sa.Column("accept_seconds", sa.Float),   # first dispatch → first acceptance
+    sa.Column("close_seconds", sa.Float),    # created → closed, only while closed
+    sa.Column("accept_bucket", sa.SmallInteger),   # log-histogram buckets of the two (PostgreSQL only)
+    sa.Column("close_bucket", sa.SmallInteger),
+    # the city's calendar days (days since 1970-01-01 at the city's UTC offset), for per-day trends
+    sa.Column("created_day", sa.Integer),
+    sa.Column("closed_day", sa.Integer),
+    sa.Column("deadline_day", sa.Integer),
+    sa.Column("supervised", sa.Boolean, nullable=False, default=False),
+    sa.Column("suspended", sa.Boolean, nullable=False, default=False),
+    sa.Column("source_updated_at", TS, nullable=False),
+    sa.Index(None, "deadline"),
+    sa.Index(None, "dispatched_at"),
+    sa.Index(None, "created_day"),
+    sa.Index(None, "closed_day"),
+)
+sa.Index("ix_incidents_updated_at", incidents.c.updated_at)

@@ -85,6 +85,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "source.gtfs_rt": ("公交", "Buses"),
     "source.sensorthings": ("环境监测", "Environment"),
     "source.cap": ("应急预警", "Emergency alerts"),
+    "source.gtfs_rt_trip_updates": ("公交到站", "Bus trip updates"),
+    "source.gtfs_rt_alerts": ("公交通告", "Transit alerts"),
+    "source.datex2": ("交通检测 (DATEX II)", "Traffic detectors (DATEX II)"),
+    "source.openaq": ("空气质量 (OpenAQ)", "Air quality (OpenAQ)"),
+    "source.eido": ("应急指挥 (EIDO)", "Emergency dispatch (EIDO)"),
     "source.manual": ("人工录入", "Entered by hand"),
     "source.rules": ("规则", "Rules"),
 

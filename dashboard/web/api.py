@@ -20,8 +20,12 @@ def error(status: int, message: str, **details):
     return flask.jsonify({"error": {"status": status, "message": message, **details}}), status
 
 
-def route(rule: str, method: str = "GET"):
-    """Register a route and check the caller's role against the matrix for (method, rule)."""
+MAX_ID = 2 ** 62   # ids past this are no row of ours (and would overflow the database's integers)
+
+
+def route(rule: str, method: str = "GET", id_name: str = "incident_id", max_id: int = MAX_ID):
+    """Register a route and check the caller's role against the matrix for (method, rule).
+    `<id>` in the rule reaches the view as the keyword `id_name`."""
     def decorate(fn):
         @functools.wraps(fn)
         def guarded(**kwargs):
@@ -30,12 +34,14 @@ def route(rule: str, method: str = "GET"):
                 return error(401, "sign in or send 'Authorization: Bearer <token>'")
             if not permissions.may_call_api(who.role, method, rule):
                 return error(403, f"a {who.role} may not {method} {rule}")
+            if kwargs.get(id_name, 0) > max_id:
+                return error(404, f"no such id {kwargs[id_name]}")
             try:
                 return fn(who, **kwargs)
             except ActionError as exc:
                 return flask.jsonify(exc.to_json()), exc.status
-        blueprint.add_url_rule(rule.replace("<id>", "<int:incident_id>").removeprefix("/api/v1"),
-                               endpoint=f"{method}:{rule}", view_func=guarded, methods=[method])
+        blueprint.add_url_rule(rule.replace("<id>", f"<int:{id_name}>").removeprefix("/api/v1"),
+                               endpoint=f"{method}:{rule}".replace(".", "_"), view_func=guarded, methods=[method])
         return guarded
     return decorate
 
@@ -69,6 +75,9 @@ def create_incident(who):
     return flask.jsonify(incident_queries.incident_view(row, who)), 201
 
 
+TEXT_PARAMS = frozenset({"action", "reason", "department", "deadline", "category", "text", "note", "evidence_url"})
+
+
 @route("/api/v1/incidents/<id>/actions", "POST")
 def act(who, incident_id: int):
     body = _json_body()
@@ -77,6 +86,12 @@ def act(who, incident_id: int):
         raise ActionError(422, "'action' is required")
     version = body.pop("version", None)
     reason = body.pop("reason", None)
+    for key, value in (("reason", reason), *body.items()):   # JSON can carry anything: text fields must be text
+        if key in TEXT_PARAMS and value is not None and not isinstance(value, str):
+            raise ActionError(422, f"{key} must be text")
+    for key, value in (("version", version), ("into", body.get("into"))):   # beyond any row: no database overflow
+        if isinstance(value, int) and not 0 <= value <= 2 ** 31:
+            raise ActionError(422, f"{key} {value} is out of range")
     row = perform(services(), who, incident_id, str(action), version, reason=reason, params=body,
                   remote_addr=remote_addr())
     return flask.jsonify(incident_queries.incident_view(row, who))
@@ -84,8 +99,8 @@ def act(who, incident_id: int):
 
 @route("/api/v1/operations")
 def operations(who):
-    from dashboard.services.operations import operations_snapshot
-    return flask.jsonify(operations_snapshot(services()))
+    from dashboard.services.operations import operations_json
+    return flask.Response(operations_json(services(), who), mimetype="application/json")
 
 
 @route("/api/v1/feeds")
@@ -102,8 +117,8 @@ def audit_log(who):
     from dashboard.store import audit
     args = request.args
     try:
-        limit = min(500, int(args.get("limit", 100)))
-        offset = max(0, int(args.get("offset", 0)))
+        limit = min(500, max(1, int(args.get("limit", 100))))
+        offset = min(incident_queries.MAX_OFFSET, max(0, int(args.get("offset", 0))))
     except ValueError:
         return error(422, "limit and offset must be integers")
     with services().store.connect() as conn:
@@ -116,6 +131,10 @@ def audit_log(who):
 @blueprint.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def not_found(unknown: str):
     return error(404, f"no API route /api/v1/{unknown}")
+
+
+# Reference data, live state, evaluation, webhooks and the OpenAPI document join this blueprint.
+from . import api_reference, api_webhooks, openapi  # noqa: E402,F401
 
 
 def register(server: flask.Flask) -> None:

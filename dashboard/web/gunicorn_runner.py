@@ -23,12 +23,29 @@ class _CityOpsGunicorn(BaseApplication):
 
 
 def serve(settings: Settings, workers: int, threads: int = 4) -> int:
+    import os
+    import shutil
+    import tempfile
+
     from dashboard.services.container import build_services
+    # /metrics sums every worker's figures through files here (prometheus_client's multiprocess mode);
+    # it must be set before the workers import prometheus_client.
+    metrics_dir = tempfile.mkdtemp(prefix="cityops-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     services = build_services(settings, upgrade=True)   # migrate once, before the workers start
     services.close()
     options = {"bind": f"{settings.host}:{settings.port}", "workers": max(1, workers),
                "worker_class": "gthread" if threads > 1 else "sync", "threads": threads,
                "timeout": 60, "graceful_timeout": 20, "accesslog": None, "errorlog": "-",
                "loglevel": "warning"}
-    _CityOpsGunicorn(settings, options).run()
+    options["child_exit"] = _worker_exited
+    try:
+        _CityOpsGunicorn(settings, options).run()
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
+
+
+def _worker_exited(_server, worker) -> None:
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)

@@ -103,6 +103,8 @@ def _deny(status: int, message: str):
 
 def _enforce():
     path = request.path
+    if path.startswith(permissions.PUBLIC_PREFIXES) or path == "/open311":
+        return None   # Open311: public reads, API-key posts (dashboard.web.open311_server)
     if path.startswith(STATIC_PREFIXES) or path in permissions.PUBLIC_PATHS:
         if request.method == "POST" and path in ("/login", "/logout") and not _csrf_ok():
             return _deny(400, "the form expired; reload the page and try again (CSRF check failed)")
@@ -110,6 +112,8 @@ def _enforce():
     identity: Identity | None = g.identity
     if path.startswith("/api/") and identity is None:
         return _deny(401, "sign in or send 'Authorization: Bearer <token>'")
+    if path.startswith("/api/") and has_nul():
+        return _deny(422, "text may not contain NUL characters")
     state_changing = request.method not in ("GET", "HEAD", "OPTIONS")
     if state_changing and not g.via_token and not getattr(g, "kiosk_secret", None) and not _csrf_ok():
         return _deny(403, "CSRF check failed: reload the page and try again")
@@ -131,6 +135,23 @@ def _enforce():
     if not permissions.may_open_page(identity.role, path):
         return _deny(403, f"a {identity.role} may not open {path}")
     return None
+
+
+def has_nul() -> bool:
+    """A NUL character anywhere in the query or a JSON body (PostgreSQL cannot store or compare it)."""
+    def walk(value) -> bool:
+        if isinstance(value, str):
+            return "\x00" in value
+        if isinstance(value, dict):
+            return any(walk(k) or walk(v) for k, v in value.items())
+        if isinstance(value, list):
+            return any(walk(v) for v in value)
+        return False
+    if any(walk(k) or walk(v) for k, v in request.args.items(multi=True)):
+        return True
+    if any(walk(k) or walk(v) for k, v in request.form.items(multi=True)):
+        return True
+    return request.is_json and walk(request.get_json(silent=True))
 
 
 # Dash Pages' router renders the page at its pathname input: checked as opening that page.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flask
 
-from . import api, auth_views, security
+from . import api, auth_views, metrics, review_exports, security
 from .context import attach
 
 
@@ -12,8 +12,12 @@ def build_server(services) -> flask.Flask:
     server = flask.Flask("cityops")
     attach(server, services)
     security.install(server, services)
+    metrics.install(server, services)
     server.register_blueprint(auth_views.blueprint)
+    review_exports.register(server)   # before api: its /api/v1 catch-all answers 404
     api.register(server)
+    from . import open311_server
+    open311_server.register(server)
 
     @server.route("/healthz")
     def healthz():

@@ -78,6 +78,11 @@ def test_operators_list_only_their_department(api, services):
     assert call(server, tokens["op-cg"], "GET", "/api/v1/incidents?department=JT").json["total"] == 0
     assert call(server, tokens["boss"], "GET", "/api/v1/incidents").json["total"] == 3
     assert call(server, wang, "GET", "/api/v1/incidents?status=dispatched&department=JT").json["total"] == 1
+    # the operations picture too: an operator's map holds their department's incidents only
+    on_map = {f["properties"]["department"] for f in
+              call(server, tokens["op-cg"], "GET", "/api/v1/operations").json["incidents"]["features"]}
+    assert on_map == {"CG"}
+    assert len(call(server, tokens["boss"], "GET", "/api/v1/operations").json["incidents"]["features"]) == 3
 
 
 def test_bad_requests_get_clear_json_errors(api, services):

@@ -264,6 +264,7 @@ def test_gtfs_rt_an_older_feed_never_moves_buses_back(demo, clock, proxy, servic
     wait_until(lambda: served_vehicles(demo) <= {sid for sid, _ in stored(services, "gtfs_rt")}, "new ones")
     with services.store.connect() as conn:
         buses = {r.vehicle_id: tuple(r) for r in conn.execute(sa.select(t.vehicles))}
+        checkpoint = feeds.load_checkpoint(conn, "gtfs_rt")
     before = stored(services, "gtfs_rt")
 
     proxy.set("replay")                   # the feed of 20 s ago, again and again
@@ -271,6 +272,7 @@ def test_gtfs_rt_an_older_feed_never_moves_buses_back(demo, clock, proxy, servic
     running.stop()
     with services.store.connect() as conn:
         assert {r.vehicle_id: tuple(r) for r in conn.execute(sa.select(t.vehicles))} == buses
+        assert feeds.load_checkpoint(conn, "gtfs_rt") == checkpoint      # never older than stored
     assert sorted(stored(services, "gtfs_rt")) == sorted(before)
     assert health(services, "gtfs_rt")["state"] == "ok"
 

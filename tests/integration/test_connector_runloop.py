@@ -160,7 +160,8 @@ def test_500s_are_retried_reported_and_the_loop_recovers(server):
     assert "HTTP 500" in sink.health[0][2] and "/feed.pb" in sink.health[0][2]
     server.routes["/feed.pb"] = ok(gtfs_body(), "application/x-protobuf")
     sink.wait_for(lambda s: s.health and s.health[-1][1] and s.events)
-    assert {e.payload["vehicle_id"] for e in sink.events} == {"BUS-101", "BUS-102"}
+    assert {e.payload["vehicle_id"] for e in sink.events if e.kind == "vehicle_position"} == {"BUS-101", "BUS-102"}
+    assert {e.source_id for e in sink.events if e.kind == "trip_update"} == {"T1-0800"}
     assert sink.checkpoints["gtfs_rt"] == "1749600900"
     assert len(sink.dead) == 2                             # the two bad entities, once each
     stop_quickly(stop, thread)
@@ -223,9 +224,9 @@ def test_unchanged_gtfs_feed_is_not_ingested_again(server):
     server.routes["/feed.pb"] = ok(gtfs_body())
     sink = RecordingSink()
     connector = GtfsRtConnector(server.url + "/feed.pb", retry=FAST)
-    assert connector.poll(sink)[0] == 2
+    assert connector.poll(sink)[0] == 3          # two vehicles and a trip update
     assert connector.poll(sink) == (0, "feed unchanged since the last poll")
-    assert len(sink.events) == 2
+    assert len(sink.events) == 3
 
 
 # -- Open311 ----------------------------------------------------------------------------------

@@ -139,3 +139,34 @@ def test_build_connectors_errors():
         build_connectors(replace(Settings(), connectors="open311,weather"), ENDPOINTS)
     with pytest.raises(ValueError, match="CITYOPS_OPEN311_URL"):
         build_connectors(replace(Settings(), connectors="open311"), None)
+
+
+def test_build_connectors_the_optional_ones_with_their_settings():
+    from connectors import DEFAULT_SELECTION
+    from connectors.datex2 import Datex2Connector
+    from connectors.eido import EidoConnector
+    from connectors.openaq import OpenAQConnector
+    assert ",".join(DEFAULT_SELECTION) == Settings().connectors
+    settings = replace(Settings(), poll_seconds=7.0, http_timeout=2.0,
+                       datex2_url="http://ndw/measurement.xml", datex2_username="u", datex2_password="p",
+                       openaq_url="http://aq/v3", openaq_api_key="K", openaq_locations="2178=A01, 8118",
+                       eido_url="http://psap/eido", eido_token="T", eido_poll_seconds=3.0,
+                       gtfs_rt_alerts_url="http://bus/alerts.pb")
+    built = build_connectors(settings, ENDPOINTS)   # the default selection: configured ones join in
+    extra = {c.name: c for c in built[5:]}
+    assert list(extra) == ["gtfs_rt_alerts", "datex2", "openaq", "eido"]
+    assert isinstance(extra["gtfs_rt_alerts"], GtfsRtConnector) and extra["gtfs_rt_alerts"].url == "http://bus/alerts.pb"
+    datex, aq, eido = extra["datex2"], extra["openaq"], extra["eido"]
+    assert isinstance(datex, Datex2Connector) and datex.headers["Authorization"] == "Basic dTpw"
+    assert datex.poll_seconds == 7.0 and datex.timeout == 2.0                 # 0: the common interval
+    assert isinstance(aq, OpenAQConnector) and aq.headers["X-API-Key"] == "K" and aq.poll_seconds == 60.0
+    assert aq.station_ids == {"2178": "A01", "8118": "8118"} and aq.base_url == "http://aq/v3"
+    assert isinstance(eido, EidoConnector) and eido.headers["Authorization"] == "Bearer T" and eido.poll_seconds == 3.0
+    only = build_connectors(replace(settings, connectors="open311"), ENDPOINTS)   # an explicit list is kept
+    assert [c.name for c in only] == ["open311"]
+    with pytest.raises(ValueError, match="CITYOPS_DATEX2_URL"):
+        build_connectors(replace(Settings(), connectors="datex2"), ENDPOINTS)
+    with pytest.raises(ValueError, match="CITYOPS_OPENAQ_LOCATIONS"):
+        build_connectors(replace(Settings(), connectors="openaq", openaq_url="http://aq/v3"), ENDPOINTS)
+    with pytest.raises(ValueError, match="repeated"):
+        build_connectors(replace(settings, openaq_locations="1,1"), ENDPOINTS)

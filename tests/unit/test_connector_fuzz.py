@@ -228,3 +228,97 @@ def test_datex2_near_valid(values, site, when):
                                         optional={"Datastream": json_values}), max_size=4))
 def test_sensorthings_inline_near_valid(items):
     check(PARSERS["sensorthings_inline"], json.dumps({"value": items}, allow_nan=True))
+
+
+stop_event_fields = st_.lists(st_.tuples(st_.sampled_from(["delay", "time", "uncertainty", "scheduled_time"]),
+                                         st_.integers(-2 ** 63, 2 ** 63 - 1)), max_size=4)
+
+
+@FUZZ
+@given(st_.fixed_dictionaries({}, optional={"trip_id": xml_text, "route_id": xml_text, "start_date": xml_text,
+                                            "start_time": xml_text, "direction_id": st_.integers(0, 2 ** 32 - 1),
+                                            "schedule_relationship": st_.integers(0, 8)}),
+       st_.lists(st_.tuples(st_.one_of(st_.none(), st_.integers(0, 2 ** 32 - 1)), st_.one_of(st_.none(), xml_text),
+                            stop_event_fields, stop_event_fields, st_.one_of(st_.none(), st_.integers(0, 3))),
+                 max_size=4),
+       st_.one_of(st_.none(), st_.integers(0, 2 ** 64 - 1)), st_.one_of(st_.none(), st_.integers(-2 ** 31, 2 ** 31 - 1)),
+       st_.one_of(st_.none(), st_.integers(0, 2 ** 64 - 1)))
+def test_gtfs_trip_updates_near_valid(trip, stops, timestamp, delay, header_ts):
+    from google.transit import gtfs_realtime_pb2
+    feed = gtfs_realtime_pb2.FeedMessage()
+    feed.header.gtfs_realtime_version = "2.0"
+    if header_ts is not None:
+        feed.header.timestamp = header_ts
+    tu = feed.entity.add(id="t").trip_update
+    tu.trip.SetInParent()
+    for name, value in trip.items():
+        try:
+            setattr(tu.trip, name, value)
+        except ValueError:   # not a value of the enum
+            pass
+    for sequence, stop_id, arrival, departure, rel in stops:
+        stu = tu.stop_time_update.add()
+        if sequence is not None:
+            stu.stop_sequence = sequence
+        if stop_id is not None:
+            stu.stop_id = stop_id
+        if rel is not None:
+            try:
+                stu.schedule_relationship = rel
+            except ValueError:
+                pass
+        for event, fields in ((stu.arrival, arrival), (stu.departure, departure)):
+            for name, value in fields:
+                try:
+                    setattr(event, name, value)
+                except (ValueError, TypeError, OverflowError):
+                    pass
+    if timestamp is not None:
+        tu.timestamp = timestamp
+    if delay is not None:
+        tu.delay = delay
+    check(PARSERS["gtfs_rt"], feed.SerializePartialToString())
+
+
+translated = st_.lists(st_.tuples(xml_text, st_.one_of(st_.none(), xml_text)), max_size=3)
+
+
+@FUZZ
+@given(st_.sampled_from(["a", ""]), translated, translated,
+       st_.lists(st_.tuples(st_.one_of(st_.none(), st_.integers(0, 2 ** 64 - 1)),
+                            st_.one_of(st_.none(), st_.integers(0, 2 ** 64 - 1))), max_size=3),
+       st_.lists(st_.fixed_dictionaries({}, optional={"agency_id": xml_text, "route_id": xml_text, "stop_id": xml_text,
+                                                      "route_type": st_.integers(-2 ** 31, 2 ** 31 - 1),
+                                                      "direction_id": st_.integers(0, 2 ** 32 - 1)}), max_size=3),
+       st_.one_of(st_.none(), st_.integers(0, 15)), st_.one_of(st_.none(), st_.integers(0, 15)),
+       st_.one_of(st_.none(), st_.integers(0, 4)), st_.booleans(), st_.booleans())
+def test_gtfs_alerts_near_valid(entity_id, header, description, periods, informed, cause, effect, severity,
+                                deleted, differential):
+    from google.transit import gtfs_realtime_pb2
+    feed = gtfs_realtime_pb2.FeedMessage()
+    feed.header.gtfs_realtime_version = "2.0"
+    if differential:
+        feed.header.incrementality = gtfs_realtime_pb2.FeedHeader.DIFFERENTIAL
+    entity = feed.entity.add(id=entity_id)
+    entity.is_deleted = deleted
+    alert = entity.alert
+    for field, texts in (("header_text", header), ("description_text", description)):
+        for text, language in texts:
+            t = getattr(alert, field).translation.add(text=text)
+            if language is not None:
+                t.language = language
+    for start, end in periods:
+        period = alert.active_period.add()
+        if start is not None:
+            period.start = start
+        if end is not None:
+            period.end = end
+    for selector in informed:
+        alert.informed_entity.add(**selector)
+    for name, value in (("cause", cause), ("effect", effect), ("severity_level", severity)):
+        if value is not None:
+            try:
+                setattr(alert, name, value)
+            except ValueError:   # not a value of the enum
+                pass
+    check(PARSERS["gtfs_rt"], feed.SerializePartialToString())

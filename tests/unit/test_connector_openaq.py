@@ -10,6 +10,7 @@ import pytest
 from connectors import openaq
 from connectors.base import ParseError
 from dashboard.domain.events import AIR_READING
+from tests.support.sinks import MemorySink
 
 FIX = Path(__file__).parent.parent / "fixtures" / "openaq"
 
@@ -109,3 +110,61 @@ def test_unusable_joined_payloads(body, message):
     with pytest.raises(ParseError) as info:
         openaq.parse_joined(body)
     assert str(info.value).startswith(message)
+
+
+# -- the polling connector ------------------------------------------------------------------------------
+
+
+def answering(connector, answers: dict):
+    """The connector's GET answers from `answers` (path → body, or an exception to raise); asked paths are kept."""
+    from connectors.http import HttpResponse
+    asked: list[str] = []
+
+    def get(url, params=None, headers=None):
+        path = url.split("/v3", 1)[1]
+        asked.append(path)
+        answer = answers[path]
+        if isinstance(answer, Exception):
+            raise answer
+        return HttpResponse(url, 200, {}, answer)
+    connector.get = get
+    return asked
+
+
+def test_connector_reads_the_location_once_and_again_only_for_an_unknown_sensor():
+    sink = MemorySink()
+    c = openaq.OpenAQConnector("http://aq/v3", {"2178": "A01"}, api_key="K")
+    location = json.loads(load("location_2178.json"))
+    answers = {"/locations/2178": json.dumps(location).encode(), "/locations/2178/latest": load("latest_2178.json")}
+    asked = answering(c, answers)
+    count, _ = c.poll(sink)
+    c.poll(sink)
+    assert asked == ["/locations/2178", "/locations/2178/latest", "/locations/2178/latest"]
+    assert count == 5 and {e.payload["station_id"] for e in sink.events} == {"A01"}
+    assert json.loads(sink.checkpoints["openaq"]) == {"2178": "2025-06-11T14:00:00Z"}
+
+    latest = json.loads(load("latest_2178.json"))      # a sensor the location did not list yet
+    latest["results"].append({**latest["results"][3], "sensorsId": 7777})
+    location["results"][0]["sensors"].append({**location["results"][0]["sensors"][3], "id": 7777})
+    answers.update({"/locations/2178": json.dumps(location).encode(),
+                    "/locations/2178/latest": json.dumps(latest).encode()})
+    c.poll(sink)
+    assert asked[3:] == ["/locations/2178/latest", "/locations/2178"]
+    assert any(e.payload["sensor_id"] == "7777" for e in sink.events) and sink.dead == []
+
+
+def test_one_failing_location_does_not_hold_up_the_others_but_fails_the_poll():
+    from connectors.base import ConnectorError, SourceUnavailable
+    sink = MemorySink()
+    c = openaq.OpenAQConnector("http://aq/v3", {"99": "X", "2178": "A01"})
+    answering(c, {"/locations/99": SourceUnavailable("http://aq/v3/locations/99: HTTP 500"),
+                  "/locations/2178": load("location_2178.json"), "/locations/2178/latest": load("latest_2178.json")})
+    with pytest.raises(ConnectorError, match=r"location 99: .*HTTP 500 \(5 readings of the others stored\)"):
+        c.poll(sink)
+    assert len(sink.events) == 5 and json.loads(sink.checkpoints["openaq"]).keys() == {"2178"}
+
+
+def test_locations_setting():
+    assert openaq.parse_locations_setting(" 2178=A01 , 8118,") == {"2178": "A01", "8118": "8118"}
+    with pytest.raises(ValueError, match="repeated"):
+        openaq.parse_locations_setting("1,1=A")

@@ -135,3 +135,14 @@ def test_an_unknown_format_is_refused_by_the_argument_parser(capsys):
         main(["parse", "--format", "kml", "x"])
     assert info.value.code == 2
     assert "invalid choice: 'kml'" in capsys.readouterr().err
+
+
+def test_gtfs_rt_trip_updates_and_alerts_of_the_specs_examples(capsys, tmp_path):
+    code, events, err = run(capsys, "--format", "gtfs-rt", str(gtfs_file(tmp_path, "trip_updates_spec_example.textproto")))
+    assert code == 0 and err == [] and [e["kind"] for e in events] == ["trip_update", "trip_update"]
+    assert events[0]["payload"]["stops"][2]["arrival"] is None        # no delay stated: null, not 0
+    code, events, err = run(capsys, "--format", "gtfs-rt", str(gtfs_file(tmp_path, "alerts_spec_example.textproto")))
+    assert code == 0 and events[0]["kind"] == "alert" and events[0]["payload"]["effect"] == "DETOUR"
+    code, events, err = run(capsys, "--format", "gtfs-rt", str(gtfs_file(tmp_path, "alerts.textproto")))
+    assert code == 2 and len(events) == 2
+    assert "cityops parse: rejected entity[3](id A4).alert: neither header_text nor description_text" in err

@@ -1,0 +1,136 @@
+"""The review to take away: a PDF report of the period (cover, key figures, league table, charts, hot
+spots, longest overdue incidents) and CSV / Excel exports of the tables, in Chinese or English.
+Generated on the server from the same service calls as the page. Chinese text uses reportlab's
+built-in CID font STSong-Light, so no font file ships and nothing is fetched."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from typing import Any
+
+from dashboard.domain import evaluation as ev
+from dashboard.domain import evaluation_format as fmt
+from dashboard.domain.identity import Identity
+from dashboard.i18n import status_name, t
+from dashboard.store import utcnow
+
+from . import evaluation
+from .container import Services
+from .evaluation import ReviewQuery
+
+LEAGUE_COLUMNS = ("due", "closure_rate", "on_time_rate", "disposal_rate", "rework_rate", "return_rate",
+                  "close_mean", "overdue", "supervised")
+REPORT_FIGURES = [f.key for f in ev.FIGURES]
+
+
+def report_data(services: Services, identity: Identity, query: ReviewQuery, lang: str,
+                now: datetime | None = None) -> dict[str, Any]:
+    now = now or utcnow()
+    view = evaluation.overview(services, identity, query, lang, now)
+    return {
+        "lang": lang, "now": now, "city": services.city.name(lang),
+        "figures": view["figures"], "trends": view["trends"], "environment": view["environment"],
+        "hot_spots": evaluation.hot_spots(services, identity, query, now)[:10],
+        "overdue": evaluation.worst_overdue(services, identity, query, now),
+        "tz": services.tz,
+        "district_at": services.city.district_at, "districts": services.city.districts,
+        "district_name": lambda code: evaluation.group_name(services, "district", code, lang),
+        "department_name": lambda code: evaluation.group_name(services, "department", code, lang),
+    }
+
+
+# -- tables (shared by CSV, Excel and PDF) ------------------------------------------------------
+def league_table(data: dict, with_change: bool = True) -> list[list[str]]:
+    lang, fig = data["lang"], data["figures"]
+    head = [t("rev.col.rank", lang), t(f"rev.breakdown.{fig['dimension']}", lang)]
+    head += [t(f"rev.fig.{k}", lang) for k in LEAGUE_COLUMNS]
+    if with_change:
+        head += [t("rev.col.change", lang) + ": " + t("rev.fig.on_time_rate", lang)]
+    rows = [head]
+    for r in fig["league"]:
+        row = [str(r["rank"]), r["name"]] + [fmt.format_figure(k, r.get(k), lang) for k in LEAGUE_COLUMNS]
+        if with_change:
+            row.append(fmt.format_change("on_time_rate", r["change"].get("on_time_rate"), lang))
+        rows.append(row)
+    return rows
+
+
+def key_figures_table(data: dict) -> list[list[str]]:
+    lang, fig = data["lang"], data["figures"]
+    rows = [[t("rev.report.figure", lang), t("rev.report.value", lang), t("rev.report.before", lang),
+             t("rev.col.change", lang)]]
+    for k in REPORT_FIGURES:
+        rows.append([t(f"rev.fig.{k}", lang), fmt.format_figure(k, fig["totals"].get(k), lang),
+                     fmt.format_figure(k, fig["totals_before"].get(k), lang),
+                     fmt.format_change(k, fig["change"].get(k), lang)])
+    return rows
+
+
+def overdue_table(data: dict) -> list[list[str]]:
+    lang, tz = data["lang"], data["tz"]
+    rows = [[t("rev.inc.code", lang), t("rev.inc.title_col", lang), t("rev.inc.department", lang),
+             t("rev.inc.status", lang), t("rev.inc.deadline", lang), t("rev.inc.overdue_by", lang)]]
+    for r in data["overdue"]:
+        rows.append([r["code"] or str(r["id"]), (r["title"] or "")[:28], data["department_name"](r["department"]),
+                     status_name(r["status"], lang), r["deadline"].astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                     fmt.format_duration(r["overdue_seconds"], lang)])
+    return rows
+
+
+def hot_spot_table(data: dict) -> list[list[str]]:
+    lang = data["lang"]
+    rows = [[t("rev.col.rank", lang), t("rev.report.cell", lang), t("rev.heat", lang)]]
+    for n, cell in enumerate(data["hot_spots"], 1):
+        district = data["district_at"](cell["lon"], cell["lat"])
+        where = f"{data['district_name'](district) if district else ''} ({cell['lat']:.3f}, {cell['lon']:.3f})"
+        rows.append([str(n), where.strip(), t("rev.heat.count", lang).format(n=cell["n"])])
+    return rows
+
+
+def csv_bytes(data: dict) -> bytes:
+    """The league table and the key figures, UTF-8 with a BOM so spreadsheet programs read Chinese."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    fig = data["figures"]
+    writer.writerow([t("rev.period", data["lang"]), fig["period"]["first"], fig["period"]["last"]])
+    writer.writerows(league_table(data))
+    writer.writerow([])
+    writer.writerows(key_figures_table(data))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(data: dict) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    lang = data["lang"]
+    book = Workbook()
+    sheets = [(t("rev.league", lang), league_table(data)), (t("rev.report.key_figures", lang), key_figures_table(data)),
+              (t("rev.report.worst_overdue", lang), overdue_table(data)), (t("rev.heat", lang), hot_spot_table(data))]
+    daily = [[t("rev.col.name", lang), t("rev.trend.in", lang), t("rev.trend.closed", lang)]]
+    daily += [[d["day"], d["created"], d["closed"]] for d in data["trends"]["daily"]]
+    sheets.append((t("rev.trend.daily", lang), daily))
+    for n, (title, rows) in enumerate(sheets):
+        sheet = book.active if n == 0 else book.create_sheet()
+        sheet.title = title[:31].replace("/", " ")
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for column in sheet.columns:
+            width = max(len(str(c.value or "")) for c in column)
+            sheet.column_dimensions[column[0].column_letter].width = min(48, max(8, width * 1.6))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def pdf_bytes(data: dict) -> bytes:
+    from .review_pdf import render
+    return render(data)
+
+
+def filename(data: dict, ext: str) -> str:
+    p = data["figures"]["period"]
+    return f"cityops-review-{p['first']}-{p['last']}.{ext}"
+

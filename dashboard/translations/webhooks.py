@@ -1,0 +1,38 @@
+"""The Webhooks page (推送订阅): registered webhooks and their delivery history."""
+
+# key → (zh-CN, en)
+STRINGS: dict[str, tuple[str, str]] = {
+    "nav.webhooks": ("推送订阅", "Webhooks"),
+    "hooks.title": ("推送订阅", "Webhooks"),
+    "hooks.subtitle": ("登记与删除用命令 cityops webhooks 或接口 /api/v1/webhooks；此处查看投递记录",
+                       "Register and remove with `cityops webhooks` or /api/v1/webhooks; follow deliveries here"),
+    "hooks.refresh": ("刷新", "Refresh"),
+    "hooks.empty": ("尚未登记推送订阅", "No webhooks registered"),
+    "hooks.loading": ("正在加载…", "Loading…"),
+    "hooks.col.id": ("编号", "ID"),
+    "hooks.col.name": ("名称", "Name"),
+    "hooks.col.url": ("接收地址", "URL"),
+    "hooks.col.events": ("事件", "Events"),
+    "hooks.col.filters": ("范围", "Only for"),
+    "hooks.col.created": ("登记时间", "Registered"),
+    "hooks.all": ("全部", "all"),
+    "hooks.deliveries": ("投递记录：{name}", "Deliveries: {name}"),
+    "hooks.deliveries.choose": ("选择一个推送订阅查看投递记录", "Choose a webhook to see its deliveries"),
+    "hooks.deliveries.empty": ("还没有投递", "No deliveries yet"),
+    "hooks.col.at": ("时间", "Time"),
+    "hooks.col.event": ("事件", "Event"),
+    "hooks.col.status": ("状态", "Status"),
+    "hooks.col.attempts": ("尝试次数", "Attempts"),
+    "hooks.col.result": ("最近结果", "Last result"),
+    "hooks.col.next": ("下次尝试", "Next try"),
+    "hooks.status.pending": ("待投递", "pending"),
+    "hooks.status.delivered": ("已送达", "delivered"),
+    "hooks.status.failed": ("已放弃", "gave up"),
+    "hooks.status.cancelled": ("已取消", "cancelled"),
+    # in the audit log
+    "audit.action.open311_token_create": ("创建 Open311 密钥", "Open311 key created"),
+    "audit.action.open311_token_revoke": ("吊销 Open311 密钥", "Open311 key revoked"),
+    "audit.action.webhook_add": ("登记推送订阅", "Webhook registered"),
+    "audit.action.webhook_delete": ("删除推送订阅", "Webhook removed"),
+    "audit.target.webhook": ("推送订阅", "Webhook"),
+}

@@ -1,0 +1,90 @@
+"""/metrics in the Prometheus text format: request latency of pages, callbacks and the API (per
+process, or summed over gunicorn's workers in multiprocess mode), active pushes when the relay runs
+in this process, and what the store and the bus say (dashboard.services.metrics)."""
+from __future__ import annotations
+
+import os
+import re
+import time
+
+import flask
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from dashboard.services.metrics import StoreAndBusCollector
+
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0)
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
+PUSH_CLIENTS = "cityops.push_clients"     # app config: a callable giving the in-process relay's client count
+
+
+def _callback_name(request: flask.Request) -> str:
+    """The first output's component id: names the callback well enough and stays few in number."""
+    body = request.get_json(silent=True, cache=True) or {}
+    first = str(body.get("output", "")).lstrip(".").split("...")[0]
+    if first.startswith("{"):                        # a pattern-matching id: its type
+        match = re.search(r'"type":"([^"]+)"', first)
+        return match.group(1) if match else "pattern"
+    return first.rsplit(".", 1)[0][:60] or "?"
+
+
+def _kind_and_route(request: flask.Request) -> tuple[str, str]:
+    path = request.path
+    if path.startswith("/_dash-update-component"):
+        return "callback", _callback_name(request)
+    if path.startswith(("/_dash", "/assets", "/_favicon", "/_reload")):
+        return "static", ""
+    if path in ("/metrics", "/healthz", "/readyz"):
+        return "probe", path
+    rule = request.url_rule.rule if request.url_rule is not None else None
+    if path.startswith(("/api/", "/open311/")):
+        return "api", rule or "unknown"
+    return "page", "page" if rule is None or "<path:" in rule else rule
+
+
+def install(server: flask.Flask, services) -> None:
+    multiprocess = bool(os.environ.get(MULTIPROCESS))
+    own = None if multiprocess else CollectorRegistry()
+    latency = Histogram("cityops_request_seconds", "Time to answer a request, by kind (page, callback, api) and route",
+                        ["kind", "route", "status"], buckets=BUCKETS, registry=own)
+    errors = Counter("cityops_request_errors", "Requests answered with a 5xx status", ["kind", "route"], registry=own)
+    store_and_bus = StoreAndBusCollector(services)
+
+    @server.before_request
+    def _started():
+        flask.g.cityops_started = time.perf_counter()
+
+    @server.after_request
+    def _observed(response):
+        started = getattr(flask.g, "cityops_started", None)
+        if started is not None:
+            kind, route = _kind_and_route(flask.request)
+            if kind != "static":
+                latency.labels(kind, route, str(response.status_code)[0] + "xx").observe(time.perf_counter() - started)
+                if response.status_code >= 500:
+                    errors.labels(kind, route).inc()
+        return response
+
+    @server.route("/metrics")
+    def metrics():
+        registry = CollectorRegistry()
+        if multiprocess:
+            from prometheus_client import multiprocess as mp
+            mp.MultiProcessCollector(registry)
+        else:
+            registry.register(_Forward(own))
+        registry.register(store_and_bus)
+        push_clients = server.config.get(PUSH_CLIENTS)
+        if push_clients is not None:
+            gauge = Gauge("cityops_push_clients", "Browsers connected to the push relay", registry=registry)
+            gauge.set(push_clients())
+        return flask.Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+class _Forward:
+    """Collects another registry's metrics (so one scrape sees this process's and the shared ones)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self):
+        return self.registry.collect()
