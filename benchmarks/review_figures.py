@@ -168,6 +168,12 @@ def timed(fn, runs: int = 3) -> tuple[float, float, object]:
     return min(times), sorted(times)[len(times) // 2], result
 
 
+def say(out: list[str], line: str) -> None:
+    """Print as soon as known (a long run that stops later keeps what it measured)."""
+    print(line, flush=True)
+    out.append(line)
+
+
 def rebuild_facts_table(store) -> None:
     """--reuse: the incidents stay, incident_facts is made afresh from the current schema."""
     with store.begin() as conn:
@@ -223,11 +229,12 @@ def run(backend: str, n: int, keep: bool, sqlite_dir: str, reuse: bool = False,
     year = ev.period("custom", today, TZ, first_day, today - timedelta(days=1))
     with store.connect() as conn:
         n = conn.execute(sa.select(sa.func.count()).select_from(t.incidents)).scalar_one()
-    out = [f"{backend}: {n:,} incidents, {history_rows:,} history rows; fill {fill_s:.1f} s, "
-           f"incident_facts built in {build_s:.1f} s"]
+    out: list[str] = []
+    say(out, f"{backend}: {n:,} incidents, {history_rows:,} history rows; fill {fill_s:.1f} s, "
+           f"incident_facts built in {build_s:.1f} s")
     for name, p in (("month", month), ("year", year)):
         best, median, result = timed(lambda: review_figures(store, p, now))
-        out.append(f"  {name:5} {p.first_day}..{p.last_day}: best {best * 1000:.0f} ms, median {median * 1000:.0f} ms "
+        say(out, f"  {name:5} {p.first_day}..{p.last_day}: best {best * 1000:.0f} ms, median {median * 1000:.0f} ms "
                    f"(due {result['due']:,}, {result['departments']} departments)")
     t0 = time.perf_counter()
     with store.begin() as conn:   # the incremental refresh a page load does after a few changes
@@ -236,7 +243,7 @@ def run(backend: str, n: int, keep: bool, sqlite_dir: str, reuse: bool = False,
                                                                                 datetime.now(timezone.utc)))
     with store.begin() as conn:
         facts_store.refresh_facts(conn, offset_seconds=8 * 3600)
-    out.append(f"  incremental refresh after 50 changed incidents: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    say(out, f"  incremental refresh after 50 changed incidents: {(time.perf_counter() - t0) * 1000:.0f} ms")
     if not keep and not reuse and backend == "postgresql":
         with store.begin() as conn:
             conn.exec_driver_sql("DROP SCHEMA bench CASCADE")
@@ -256,8 +263,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"review figures benchmark · {machine()}")
     for backend in (("sqlite", "postgresql") if args.backend == "both" else (args.backend,)):
-        for line in run(backend, args.incidents, args.keep, args.sqlite_dir, args.reuse, args.no_rebuild):
-            print(line, flush=True)
+        run(backend, args.incidents, args.keep, args.sqlite_dir, args.reuse, args.no_rebuild)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def free_port() -> int:
 
 # -- a setup: store, users, a web server -----------------------------------------------------------
 class Setup:
-    def __init__(self, name: str, tmp: str, incidents: int) -> None:
+    def __init__(self, name: str, tmp: str, incidents: int, open_incidents: int) -> None:
         self.name, self.tmp = name, tmp
         self.workers = int(name.split("-")[1]) if name.startswith("scaled") else 0
         self.port = free_port()
@@ -73,7 +73,7 @@ class Setup:
                              "CITYOPS_BUS_URL": f"{REDIS}/4", "CITYOPS_CACHE_URL": f"{REDIS}/5"})
         subprocess.run([sys.executable, "-m", "dashboard.cli", "db", "upgrade"], env=self.env, check=True,
                        capture_output=True, timeout=300)
-        self._fill(incidents)
+        self._fill(incidents, open_incidents)
         self.process = None
 
     def _settings(self):
@@ -81,12 +81,13 @@ class Setup:
         return replace(Settings(), data_dir=self.tmp, database_url=self.env.get("CITYOPS_DATABASE_URL", ""),
                        bus_url="memory://", demo=False)
 
-    def _fill(self, incidents: int) -> None:
+    def _fill(self, incidents: int, open_incidents: int) -> None:
         from dashboard.domain.identity import Identity
         from dashboard.services.auth import AuthService
         from dashboard.services.container import build_services
         services = build_services(self._settings(), upgrade=False)
-        fill_incidents(services, incidents, status="dispatched")
+        fill_incidents(services, incidents - open_incidents, status="closed")
+        fill_incidents(services, open_incidents, status="dispatched")      # open: on the map and in the queue
         admin = Identity("bench", "admin", via="cli")
         auth = AuthService(services)
         auth.add_user(admin, "bench", "dispatcher", None, PASSWORD)
@@ -241,13 +242,14 @@ async def load(setup: Setup, views: dict, workload: str, mode: str, clients: int
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--incidents", type=int, default=20_000)
+    parser.add_argument("--incidents", type=int, default=20_000, help="incidents in the store")
+    parser.add_argument("--open", type=int, default=1_500, help="of which open (dispatched): on the map")
     parser.add_argument("--setups", default="embedded,scaled-1,scaled-4")
     args = parser.parse_args()
     rows = []
     for name in args.setups.split(","):
         with tempfile.TemporaryDirectory() as tmp:
-            setup = Setup(name, tmp, args.incidents)
+            setup = Setup(name, tmp, args.incidents, args.open)
             try:
                 setup.start()
                 views = record_page_views(setup)
@@ -262,7 +264,8 @@ def main() -> int:
                 raise
             finally:
                 setup.stop()
-    print(f"\nweb throughput — {machine()}; {args.incidents:,} incidents; {args.seconds:g} s per row")
+    print(f"\nweb throughput — {machine()}; {args.incidents:,} incidents, {args.open:,} open; "
+          f"{args.seconds:g} s per row")
     print("api: incident list (50 rows) and one incident, 7 in 8 requests; picture: /api/v1/operations, 1 in 8")
     print(f"pages: a view of {' or '.join(PAGES)} = the page, its layout and the callbacks it fires on open")
     print(f"paced: {THINK['api'][0]:g}–{THINK['api'][1]:g} s between API requests, {THINK['pages'][0]:g}–"

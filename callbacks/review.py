@@ -114,11 +114,11 @@ def register(app) -> None:
     app.callback(
         Output(ids.QUERY, "data", allow_duplicate=True),
         Input({"type": ids.ROW, "code": ALL}, "n_clicks"), Input({"type": ids.CRUMB, "depth": ALL}, "n_clicks"),
-        State(ids.QUERY, "data"), State(ids.LEAGUE_TITLE, "title"), prevent_initial_call=True,
+        State(ids.QUERY, "data"), State(ids.DIMENSION, "data"), prevent_initial_call=True,
     )(drill)
     app.callback(
         Output(ids.TILES, "children"), Output(ids.LEAGUE, "children"), Output(ids.CRUMBS, "children"),
-        Output(ids.PERIOD_NOTE, "children"), Output(ids.LEAGUE_TITLE, "children"), Output(ids.LEAGUE_TITLE, "title"),
+        Output(ids.PERIOD_NOTE, "children"), Output(ids.LEAGUE_TITLE, "children"), Output(ids.DIMENSION, "data"),
         Output(ids.EXPORT_PDF, "href"), Output(ids.EXPORT_CSV, "href"), Output(ids.EXPORT_XLSX, "href"),
         Output(ids.DAILY, "figure"), Output(ids.WEEKLY, "figure"), Output(ids.ENV, "children"),
         Output(ids.DEFINITION, "hidden"), Output(ids.FIGURE, "data"),

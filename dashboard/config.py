@@ -38,6 +38,10 @@ class Settings:
     seed: int = _doc(7, "Random seed of the demo city (same seed, same city).")
     demo_speed: float = _doc(1.0, "Demo pace: multiplies how often reports, readings and alerts arrive.")
     scenario: str = _doc("", "Demo scenario: storm, pollution or rush-hour; empty for an ordinary day.")
+    demo_workforce: bool = _doc(True, "In the demo, let the demo city's dispatchers and department operators work "
+                                      "the incidents (through the real actions) after a while, at the demo pace.")
+    demo_history_days: int = _doc(60, "In the demo, on an empty store, first write this many days of past incidents "
+                                      "with their histories (for the review page and the figures); 0: none.")
     connectors: str = _doc("open311,traffic,gtfs_rt,sensorthings,cap",
                            "Comma-separated connectors that `run` starts. Also known: gtfs_rt_trip_updates, "
                            "gtfs_rt_alerts, datex2, openaq, eido (each needs its URL setting).")

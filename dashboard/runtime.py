@@ -48,9 +48,19 @@ class Runtime:
             from .services.auth import AuthService
             self.demo_logins_file, self.demo_logins = AuthService(self.services).ensure_demo_users(
                 self.settings.data_dir)
+            if self.settings.demo_history_days > 0:   # the demo city's past, on first start only
+                from .demo.history import backfill
+                written = backfill(self.services, self.settings.demo_history_days)
+                if written:
+                    log.info("demo history: %d past incidents written", written)
         self.ingest = IngestService(self.services)
         if self.want_connectors:
             self._start_connectors()
+        if self.want_demo and self.settings.demo_workforce:
+            # the demo city's dispatchers and operators at work, through the real actions
+            from .demo.workforce import DemoWorkforce
+            self._threads.append(DemoWorkforce(self.services, self.settings.demo_speed, self.settings.seed)
+                                 .start(self.stop_event))
         if self.want_push:
             from .push.authorize import make_authorizer
             from .push.relay import PushRelay

@@ -63,6 +63,7 @@ def page(lang: str, districts: dict, bounds: list[list[float]], timezone: str, c
     return html.Div(id=ids.PAGE, className="rev-page", **{"data-lang": lang}, children=[
         dcc.Store(id=ids.QUERY, data=q),
         dcc.Store(id=ids.FIGURE, data=None),
+        dcc.Store(id=ids.DIMENSION, data="department"),
         dcc.Store(id=ids.REPLAY_STEPS, data=[]),
         html.Div(className="rev-head", children=[
             html.Div([html.H1(t("rev.title", lang)), html.P(t("rev.subtitle", lang), className="rev-subtitle")]),
@@ -173,9 +174,13 @@ def incident_list(found: dict, lang: str, tz: str, department_name) -> list:
         return [html.P(t("rev.none", lang), className="rev-empty")]
     head = html.Tr([html.Th(t(k, lang)) for k in ("rev.inc.code", "rev.inc.title_col", "rev.inc.status",
                                                    "rev.inc.department", "rev.inc.deadline", "rev.inc.closed")])
+    def code(r):
+        label = r["code"] or str(r["id"])
+        if not found.get("links"):
+            return html.Span(label, className="rev-code")
+        return html.A(label, href=f"/dispatch?incident={r['id']}", className="rev-link", title=t("rev.inc.open", lang))
     rows = [html.Tr([
-        html.Td(html.A(r["code"] or str(r["id"]), href=f"/dispatch?incident={r['id']}", className="rev-link",
-                       title=t("rev.inc.open", lang))),
+        html.Td(code(r)),
         html.Td(r["title"]), html.Td(status_name(r["status"], lang)), html.Td(department_name(r["department"])),
         html.Td(local_time(r["deadline"], tz)[:16]), html.Td(local_time(r["closed_at"], tz)[:16]),
     ]) for r in items]

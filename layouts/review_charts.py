@@ -11,8 +11,8 @@ from dashboard.i18n import aqi_name, congestion_name, status_name, t
 from .ids import review as ids
 from .operations_map import hideout, map_layers
 
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False}
-LAYOUT = dict(margin=dict(l=44, r=12, t=8, b=36), height=260, paper_bgcolor="rgba(0,0,0,0)",
+GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False}
+LAYOUT = dict(margin=dict(l=44, r=12, t=8, b=36), height=280, paper_bgcolor="rgba(0,0,0,0)",
               plot_bgcolor="rgba(0,0,0,0)", font=dict(size=15, color="#e4ebf4"),
               xaxis=dict(gridcolor="#22344d"), yaxis=dict(gridcolor="#22344d"),
               legend=dict(orientation="h", y=1.12, x=0),
@@ -22,9 +22,11 @@ LAYOUT = dict(margin=dict(l=44, r=12, t=8, b=36), height=260, paper_bgcolor="rgb
 def trends_section(lang: str) -> html.Section:
     return html.Section(className="rev-card rev-two", children=[
         html.Div([html.H2(t("rev.trend.daily", lang)),
-                  dcc.Graph(id=ids.DAILY, config=GRAPH_CONFIG, figure=go.Figure(layout=LAYOUT))]),
+                  dcc.Graph(id=ids.DAILY, config=GRAPH_CONFIG, figure=go.Figure(layout=LAYOUT),
+                            style={"height": "280px"})]),
         html.Div([html.H2(t("rev.trend.weekly", lang)),
-                  dcc.Graph(id=ids.WEEKLY, config=GRAPH_CONFIG, figure=go.Figure(layout=LAYOUT))]),
+                  dcc.Graph(id=ids.WEEKLY, config=GRAPH_CONFIG, figure=go.Figure(layout=LAYOUT),
+                            style={"height": "280px"})]),
     ])
 
 
@@ -63,7 +65,9 @@ def hot_spot_section(lang: str, districts: dict, bounds, categories: list[dict])
             dcc.Dropdown(id=ids.HEAT_CATEGORY, options=[{"label": t("rev.heat.all", lang), "value": ""}] + categories,
                          value="", clearable=False, searchable=False, className="rev-select"),
         ]),
-        _base_map(ids.HEAT_MAP, districts, bounds, lang, "UTC", [dl.LayerGroup(id=ids.HEAT_LAYER)]),
+        # a pane above the base map: the district polygons load later and would cover the circles
+        _base_map(ids.HEAT_MAP, districts, bounds, lang, "UTC", [
+            dl.Pane(dl.LayerGroup(id=ids.HEAT_LAYER), name="rev-heat", style={"zIndex": 450})]),
     ])
 
 
@@ -75,6 +79,7 @@ def heat_circles(cells: list[dict], lang: str) -> list:
         share = c["n"] / top
         colour = "#b71c1c" if share > 0.66 else "#ef6c00" if share > 0.33 else "#fbc02d"
         out.append(dl.CircleMarker(center=[c["lat"], c["lon"]], radius=6 + 16 * share ** 0.5, color=colour,
+                                   className="rev-heat-cell", pane="rev-heat",
                                    fillColor=colour, fillOpacity=0.55, weight=1, children=[
                                        dl.Popup(t("rev.heat.count", lang).format(n=c["n"]))]))
     return out

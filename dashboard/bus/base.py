@@ -12,6 +12,9 @@ class BusMessage:
     data: dict[str, Any]
 
 
+EMPTY_POSITION = "0"   # what the push relay calls START: "before the first message"
+
+
 class BusUnavailable(Exception):
     """The bus cannot be reached (e.g. Redis is down); callers degrade, they do not crash."""
 
@@ -35,10 +38,11 @@ class Bus(abc.ABC):
         """Id of the oldest message still held (older ones were trimmed)."""
 
     def position(self) -> str | None:
-        """`last_id()`, or None when the bus cannot be reached: a page then loads from the store and
-        its live connection starts over once the bus is back."""
+        """Where the stream is now: `last_id()`, "0" (before the first message) for an empty stream,
+        or None when the bus cannot be reached (a page then loads from the store and its live
+        connection starts over once the bus is back). Also the data version pictures are cached by."""
         try:
-            return self.last_id()
+            return self.last_id() or EMPTY_POSITION
         except BusUnavailable:
             return None
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from dashboard.domain import aqi, categories, congestion, workflow
+from dashboard.domain import aqi, categories, congestion, permissions, workflow
 from dashboard.domain import evaluation as ev
 from dashboard.domain.identity import Identity
 from dashboard.store import evaluation as facts_store
@@ -173,24 +173,13 @@ def _period_json(p: ev.Period) -> dict:
             "start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days}
 
 
-def trends(services: Services, identity: Identity, query: ReviewQuery, now: datetime | None = None) -> dict:
-    now = now or utcnow()
-    scope = scope_of(identity)
-    current, _ = periods(services, query, now)
-    tz = services.settings.timezone
-    refresh(services)
-    with services.store.connect() as conn:
-        daily = trends_store.daily_flow(conn, current, tz, query.filter_dict, scope)
-        weekly = trends_store.weekly_on_time(conn, current, now, tz, query.filter_dict, scope)
-    return {"daily": daily, "weekly": weekly}
-
-
 def hot_spots(services: Services, identity: Identity, query: ReviewQuery, now: datetime | None = None) -> list[dict]:
     now = now or utcnow()
     scope = scope_of(identity)
     current, _ = periods(services, query, now)
     lons = [p[0] for d in services.city.districts for p in d.geometry["coordinates"][0]]
     lats = [p[1] for d in services.city.districts for p in d.geometry["coordinates"][0]]
+    refresh(services)   # the map may be asked for before the figures
     with services.store.connect() as conn:
         return trends_store.heat_cells(conn, current, (min(lats), min(lons)), HEAT_CELL_DEG, query.category,
                                        query.filter_dict, scope)
@@ -228,9 +217,12 @@ def incidents_behind(services: Services, identity: Identity, query: ReviewQuery,
     if figure not in ev.FIGURES_BY_KEY:
         raise ReviewError(f"unknown figure {figure!r}")
     current, _ = periods(services, query, now)
+    refresh(services)
     with services.store.connect() as conn:
         rows, total = trends_store.incidents_behind(conn, current, now, figure, query.filter_dict, scope, limit)
-    return {"figure": figure, "items": rows, "total": total}
+    # leaders have no Dispatch page: their list shows the incidents without a link
+    return {"figure": figure, "items": rows, "total": total,
+            "links": permissions.may_open_page(identity.role, "/dispatch")}
 
 
 def worst_overdue(services: Services, identity: Identity, query: ReviewQuery, now: datetime | None = None,

@@ -69,7 +69,9 @@ def incident_event(row: dict) -> dict[str, Any]:
 
 
 def alert_event(row: dict) -> dict[str, Any]:
-    return event_item("alert", "cap", row.get("headline_zh") or row.get("event") or "",
+    # alerts of several standards share a table; the payload says which one sent it
+    source = "gtfs_rt_alerts" if (row.get("payload") or {}).get("standard") == "gtfs-rt" else "cap"
+    return event_item("alert", source, row.get("headline_zh") or row.get("event") or "",
                       row.get("headline_en") or row.get("event") or "", row["sent"], None, None, row["identifier"])
 
 

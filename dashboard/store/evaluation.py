@@ -8,7 +8,7 @@ that table with FILTERed counts; the 90th percentiles use percentile_cont on Pos
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -24,6 +24,7 @@ WATERMARK_KEY = "evaluation.facts"
 # this much before the watermark (actions are short transactions).
 REFRESH_MARGIN = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH_DAY = date(1970, 1, 1)
 FACT_COLUMNS = ("incident_id", "department", "category", "district", "lat", "lon", "created_at", "deadline",
                 "dispatched_at", "accepted_at", "fixed_count", "rework_count", "return_count", "closed_at",
                 "accept_seconds", "close_seconds", "accept_bucket", "close_bucket", "created_day", "closed_day",
@@ -182,8 +183,8 @@ def _flags(c: Cohorts, group, where):
     return (sa.select(
         group.label("grp"), c.due.label("due"), sa.and_(c.due_range, f.suspended.is_(True)).label("susp"),
         c.dispatched.label("disp"), c.closed.label("closed"), c.on_time.label("on_time"),
-        c.overdue.label("overdue"), f.supervised.label("sup"), (f.fixed_count > 0).label("fixed"),
-        (f.rework_count > 0).label("rework"), (f.return_count > 0).label("ret"), c.accepted.label("acc"),
+        c.overdue.label("overdue"), f.supervised.label("sup"), f.deadline_day.label("deadline_day"),
+        (f.fixed_count > 0).label("fixed"), (f.rework_count > 0).label("rework"), (f.return_count > 0).label("ret"), c.accepted.label("acc"),
         f.accept_seconds.label("acc_s"), f.close_seconds.label("close_s"))
         .where(where).offset(0).subquery())
 
@@ -254,3 +255,35 @@ def group_counts(conn: Connection, period: ev.Period, now: datetime, dimension: 
         from .evaluation_percentiles import total_percentiles
         out["all"].update(total_percentiles(conn, c, filters, department_scope))
     return out
+
+
+def group_and_week_counts(conn: Connection, period: ev.Period, now: datetime, dimension: str,
+                          filters: dict[str, str] | None = None,
+                          department_scope: str | None = None) -> tuple[dict[str, dict], list[dict]]:
+    """The breakdown (with "all") and the on-time rate per week of the deadline, from one scan grouped by
+    (group, week): the groups add up over the weeks, the weeks over the groups."""
+    if dimension not in ev.DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    f = t.incident_facts.c
+    c = Cohorts(conn, period, now)
+    x = _flags(c, getattr(f, dimension), sa.and_(c.any, filters_clause(filters, department_scope)))
+    week = ((x.c.deadline_day + 3) // 7).label("week")   # 1970-01-01 was a Thursday: weeks start on Monday
+    q = sa.select(x.c.grp, week, *_counts_columns(x)).group_by(x.c.grp, week)
+    cells: dict[str, dict[int | None, dict]] = {}
+    for row in conn.execute(q):
+        grp = str(row.grp) if row.grp is not None else ""
+        cells.setdefault(grp, {})[row.week] = _counts(row)
+    groups = {grp: merged(by_week) for grp, by_week in cells.items()}
+    groups["all"] = merged(groups)
+    weeks: dict[int, list[int]] = {}
+    for by_week in cells.values():
+        for w, counts in by_week.items():
+            if w is not None and counts["due"]:
+                due_ok = weeks.setdefault(int(w), [0, 0])
+                due_ok[0] += counts["due"]
+                due_ok[1] += counts["closed_on_time"]
+    weekly = [{"week": (EPOCH_DAY + timedelta(days=w * 7 - 3)).isoformat(), "due": n, "on_time": k,
+               "rate": k / n} for w, (n, k) in sorted(weeks.items())]
+    return groups, weekly

@@ -10,9 +10,7 @@ from sqlalchemy.engine import Connection
 from dashboard.domain import evaluation as ev
 
 from . import as_utc, schema as t
-
-EPOCH_DAY = date(1970, 1, 1)
-from .evaluation import Cohorts, _utc, filters_clause
+from .evaluation import EPOCH_DAY, Cohorts, _utc, filters_clause
 
 
 def _local_day(conn: Connection, column, tz_name: str, offset_seconds: int):
@@ -174,11 +172,11 @@ def days_of(period: ev.Period) -> list[date]:
 def review_aggregates(store, period: ev.Period, before: ev.Period, now: datetime, dimension: str,
                       tz_name: str, filters=None, department_scope=None, workers: int = 3) -> dict:
     """Everything the review page aggregates for a period, its queries (one scan each) run side by side on
-    `workers` connections:
+    `workers` connections (PostgreSQL; one after the other on SQLite):
     {groups (with "all"), groups_before (with "all"), daily, weekly}."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .evaluation import group_counts
+    from .evaluation import group_and_week_counts, group_counts
     from .evaluation_percentiles import percentile
 
     def read(fn, *args, **kwargs):
@@ -190,16 +188,16 @@ def review_aggregates(store, period: ev.Period, before: ev.Period, now: datetime
     def p90(conn, name):
         return percentile(conn, Cohorts(conn, period, now), name, filters, department_scope)
 
+    if store.dialect == "sqlite":   # every SQLite transaction here begins IMMEDIATE: side by side they would queue
+        workers = 1
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="review") as pool:
-        groups = pool.submit(read, group_counts, period, now, dimension, filters, department_scope,
-                             percentiles=False, with_total=True)
+        groups = pool.submit(read, group_and_week_counts, period, now, dimension, filters, department_scope)
         groups_before = pool.submit(read, group_counts, before, now, dimension, filters, department_scope,
                                     percentiles=False, with_total=True)
         p90s = {name: pool.submit(read, p90, name) for name in ("accept", "close")}
         daily = pool.submit(read, daily_flow, period, tz_name, filters, department_scope)
-        weekly = pool.submit(read, weekly_on_time, period, now, tz_name, filters, department_scope)
-        result = groups.result()
+        result, weekly = groups.result()
         for name, future in p90s.items():
             result["all"][f"{name}_p90"] = future.result()
         return {"groups": result, "groups_before": groups_before.result(), "daily": daily.result(),
-                "weekly": weekly.result()}
+                "weekly": weekly}

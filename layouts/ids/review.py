@@ -16,6 +16,7 @@ LEAGUE = "rev-league"
 ROW = "rev-row"                  # pattern: {"type": ROW, "code": group code}
 DEFINITION = "rev-definition"    # the tapped figure's definition and the incidents behind it
 FIGURE = "rev-figure"            # Store: the tapped figure key
+DIMENSION = "rev-dimension"      # Store: what the table breaks the selection down by
 INCIDENTS_BTN = "rev-incidents-btn"
 INCIDENTS = "rev-incidents"
 EXPORT_PDF = "rev-export-pdf"

@@ -74,7 +74,8 @@ def live_city(tmp_path_factory):
     """CityOps as `cityops run` starts it: demo city feeds, connectors, ingest, push relay, web."""
     from dashboard.runtime import Runtime
     settings = replace(Settings(), data_dir=str(tmp_path_factory.mktemp("cityops")), port=free_port(),
-                       push_port=free_port(), demo_speed=20.0, poll_seconds=1.0, seed=7)
+                       push_port=free_port(), demo_speed=20.0, poll_seconds=1.0, seed=7,
+                       demo_workforce=False)   # the tests' incidents move only when the tests move them
     runtime = Runtime(settings, web=True, push=True, connectors=True, demo=True).start()
     yield runtime
     runtime.stop()

@@ -35,6 +35,8 @@ def test_league_and_drill_down(october_services):
     assert down["dimension"] == "category" and {r["code"] for r in down["league"]} == {"0101", "0501"}
     behind = evaluation.incidents_behind(october_services, LEADER, OCT, "overdue", NOW)
     assert {r["id"] for r in behind["items"]} == {2, 3, 7} and behind["total"] == 3
+    assert behind["links"] is False          # leaders have no Dispatch page to link to
+    assert evaluation.incidents_behind(october_services, Identity("d", "dispatcher"), OCT, "overdue", NOW)["links"]
 
 
 def test_bad_parameters_say_why():
@@ -106,3 +108,11 @@ def test_downloads_over_http_and_bad_arguments_get_422(october_services):
     bad = client.get("/api/v1/review/figures?period=custom&first=2026-10-31&last=2026-10-01")
     assert bad.status_code == 422 and "before" in bad.get_json()["error"]["message"]
     assert client.get("/api/v1/review/figures?period=fortnight").status_code == 422
+
+
+def test_hot_spots_count_incidents_per_cell_and_filter_by_category(october_services):
+    cells = evaluation.hot_spots(october_services, LEADER, OCT, NOW)
+    assert sorted(c["n"] for c in cells) == [1, 1, 1]          # A, B and C have a place; created in October
+    only = evaluation.hot_spots(october_services, LEADER, ReviewQuery("custom", OCT.first, OCT.last, category="0501"),
+                                NOW)
+    assert len(only) == 1 and abs(only[0]["lat"] - 32.02) < 0.01

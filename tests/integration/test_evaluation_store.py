@@ -183,3 +183,16 @@ def test_the_histogram_percentile_is_within_a_quarter_percent(store):
         got = percentiles_by_histogram(conn, store_ev.Cohorts(conn, period, NOW), ["accept", "close"], None, None)
     for name in ("accept", "close"):
         assert got[f"{name}_p90"] == pytest.approx(exact[f"{name}_p90"], rel=0.0025), name
+
+
+@pytest.mark.parametrize("dimension", ev.DIMENSIONS)
+def test_one_scan_by_group_and_week_equals_the_separate_ones(october, dimension):
+    from dashboard.store import evaluation_trends as trends
+    with october.connect() as conn:
+        groups, weekly = store_ev.group_and_week_counts(conn, OCTOBER, NOW, dimension)
+        separate = store_ev.group_counts(conn, OCTOBER, NOW, dimension, percentiles=False, with_total=True)
+        assert weekly == trends.weekly_on_time(conn, OCTOBER, NOW, "Asia/Shanghai")
+    assert set(groups) == set(separate)
+    for grp, counts in separate.items():
+        for key, value in counts.items():
+            assert groups[grp][key] == pytest.approx(value), (grp, key)

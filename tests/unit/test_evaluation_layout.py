@@ -68,3 +68,12 @@ def test_export_links_carry_the_query():
                                           "filters": [["department", "CG"]]}, "en")
     assert pdf.startswith("/api/v1/review/report.pdf?") and "first=2026-10-01" in pdf and "department=CG" in csv_
     assert xlsx.endswith("lang=en&first=2026-10-01&last=2026-10-31&department=CG")
+
+
+def test_incident_list_links_to_dispatch_only_when_allowed():
+    from datetime import datetime, timezone
+    item = {"id": 7, "code": "C7", "title": "井盖", "status": "dispatched", "department": "CG",
+            "deadline": datetime(2026, 10, 25, tzinfo=timezone.utc), "closed_at": None}
+    linked = str(review.incident_list({"items": [item], "total": 1, "links": True}, "en", "UTC", str))
+    plain = str(review.incident_list({"items": [item], "total": 1, "links": False}, "en", "UTC", str))
+    assert "/dispatch?incident=7" in linked and "/dispatch" not in plain and "C7" in plain
