@@ -121,7 +121,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = start_city(tmp, demo_speed=args.speed)
+        runtime = start_city(tmp, demo_speed=args.speed, demo_workforce=False, demo_history_days=0)   # the injected events alone
         try:
             time.sleep(args.warm)
             for stop in runtime.connector_stops.values():   # only what the script injects moves now

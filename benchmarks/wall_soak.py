@@ -62,7 +62,8 @@ def main() -> int:
 
     counts = {"loads": 0, "snapshots": 0, "errors": 0, "frames": 0}
     with tempfile.TemporaryDirectory() as tmp:
-        runtime = start_city(tmp, demo_speed=args.speed)
+        runtime = start_city(tmp, demo_speed=args.speed, demo_workforce=False,   # the script closes incidents
+                             demo_history_days=0)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
