@@ -11,6 +11,7 @@ from dashboard.bus import BusUnavailable
 from dashboard.i18n import t
 from dashboard.services import incident_queries
 from dashboard.services.incident_actions import ActionError
+from dashboard.reasons import localize_reason
 from dashboard.web.context import identity, services
 from layouts.dispatch_rows import city_names, grid_row, row_index, transaction
 from layouts.ids import dispatch as ids
@@ -61,7 +62,7 @@ def load_queue(_reload, *args):
     try:
         rows, total = _query(filter_values, lang)
     except ActionError as exc:
-        return no_update, no_update, no_update, exc.message, no_update
+        return no_update, no_update, no_update, localize_reason(exc.message, lang), no_update
     live = live_config(svc.settings, position, "/dispatch") if starting and position is not False else no_update
     return rows, row_index(rows), total, "", live
 

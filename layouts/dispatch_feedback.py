@@ -5,10 +5,12 @@ from __future__ import annotations
 from dash import html
 
 from dashboard.i18n import status_name, t
+from dashboard.reasons import localize_reason
 
 from .dispatch_detail import local_time
 
-HEADLINES = {403: "disp.err.forbidden", 404: "disp.err.not_found", 422: "disp.err.invalid"}
+HEADLINES = {403: "disp.err.forbidden", 404: "disp.err.not_found", 422: "disp.err.invalid",
+             503: "disp.err.unavailable"}
 
 
 def done(action: str, incident: dict, lang: str) -> html.Div:
@@ -40,7 +42,7 @@ def refused(status: int, message: str, details: dict, lang: str, timezone: str, 
         ])
     return html.Div(className="disp-msg disp-msg-error", role="alert", children=[
         html.Div(t(HEADLINES.get(status, "disp.err.invalid"), lang), className="disp-msg-head"),
-        html.Div(message, className="disp-msg-detail"),   # the service's own reason
+        html.Div(localize_reason(message, lang), className="disp-msg-detail"),   # the service's own reason
     ])
 
 
@@ -57,7 +59,7 @@ def bulk_report(results: list[dict], lang: str, timezone: str) -> list:
                     html.Ul(change_lines(r["details"].get("changes") or [], lang, timezone),
                             className="disp-msg-changes")]
         else:
-            body = f"{t(HEADLINES.get(r['status'], 'disp.err.invalid'), lang)}: {r.get('message')}"
+            body = f"{t(HEADLINES.get(r['status'], 'disp.err.invalid'), lang)}: {localize_reason(r.get('message'), lang)}"
         lines.append(html.Li(className="disp-bulk-ok" if r["ok"] else "disp-bulk-failed",
                              children=[html.Span(r["code"], className="disp-mono"), " ", html.Span(body)]))
     head = t("disp.bulk.result", lang).format(ok=ok, failed=len(results) - ok)

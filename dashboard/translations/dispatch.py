@@ -152,6 +152,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Incident {code} was changed by someone else: you saw version {seen}, it is now version {now}. "
         "Your action was not done and nothing was overwritten; the detail is refreshed, check it and act again."),
     "disp.err.changes": ("期间的变更：", "Changed meanwhile:"),
+    "disp.err.unavailable": ("数据库暂时无法访问", "The database is not answering"),
     "disp.err.forbidden": ("不允许此操作", "Not allowed"),
     "disp.err.invalid": ("无法执行", "Cannot do this"),
     "disp.err.not_found": ("案件不存在", "No such incident"),
