@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -77,8 +78,9 @@ def sqlite_store(tmp_path):
     store.close()
 
 
-@pytest.fixture
-def pg_store():
+@contextmanager
+def pg_schema_store():
+    """A store in a PostgreSQL schema of its own, migrated; dropped afterwards."""
     need_server("PostgreSQL", "127.0.0.1", 5432)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(PG_URL)
@@ -86,11 +88,27 @@ def pg_store():
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     store = open_store(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
     store.upgrade()
-    yield store
-    store.close()
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield store
+    finally:
+        store.close()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_store():
+    with pg_schema_store() as store:
+        yield store
+
+
+def services_on(store, city: City, data_dir, **settings) -> Services:
+    """Services over `store` holding `city`, on the in-process bus, the demo off."""
+    from dashboard.store import reference
+    with store.begin() as conn:
+        reference.save_city(conn, city)
+    return Services(replace(Settings(), data_dir=str(data_dir), demo=False, **settings), store, MemoryBus(), city)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -101,8 +119,4 @@ def store(request):
 
 @pytest.fixture
 def services(store, small_city, tmp_path) -> Services:
-    from dashboard.store import reference
-    with store.begin() as conn:
-        reference.save_city(conn, small_city)
-    settings = replace(Settings(), data_dir=str(tmp_path), demo=False)
-    return Services(settings, store, MemoryBus(), small_city)
+    return services_on(store, small_city, tmp_path)

@@ -52,17 +52,21 @@ class RedisBus(Bus):
         Within a second of a failure no connection is tried, so callers are not slowed down."""
         body = json.dumps(data, ensure_ascii=False, default=str)
         with self._backlog_lock:
-            if self._backlog or time.monotonic() - self._failed_at < self.retry_after:
-                self._keep(topic, body)
-                if time.monotonic() - self._failed_at < self.retry_after:
-                    raise BusUnavailable(f"Redis bus unavailable; {len(self._backlog)} messages kept")
-                self._flush_locked()          # raises again if Redis is still away
-                return self.last_id() or ""
-            try:
-                return self._xadd(topic, body)
-            except BusUnavailable:
-                self._keep(topic, body)
-                raise
+            if not self._backlog and self.available:
+                try:
+                    return self._xadd(topic, body)
+                except BusUnavailable:
+                    self._keep(topic, body)
+                    raise
+            self._keep(topic, body)          # behind what waits already: order is kept
+            if not self.available:
+                raise BusUnavailable(f"Redis bus unavailable; {len(self._backlog)} messages kept")
+            return self._flush_locked()      # raises again if Redis is still away
+
+    @property
+    def available(self) -> bool:
+        """False within `retry_after` seconds of a failure: no connection is tried meanwhile."""
+        return time.monotonic() - self._failed_at >= self.retry_after
 
     def flush(self) -> int:
         """Send what was kept while Redis was away; returns how many are still waiting."""
@@ -81,15 +85,17 @@ class RedisBus(Bus):
             self.dropped += 1
         self._backlog.append((topic, body))
 
-    def _flush_locked(self) -> None:
-        sent = 0
+    def _flush_locked(self) -> str:
+        """Send what waits, oldest first; returns the id of the last one sent."""
+        sent, last = 0, ""
         while self._backlog:
             topic, body = self._backlog[0]
-            self._xadd(topic, body)
+            last = self._xadd(topic, body)
             self._backlog.popleft()
             sent += 1
         if sent:
             log.warning("Redis bus is back: sent %d messages kept meanwhile (%d dropped)", sent, self.dropped)
+        return last
 
     def _xadd(self, topic: str, body: str) -> str:
         try:

@@ -27,6 +27,8 @@ from contextlib import suppress
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request
@@ -70,6 +72,19 @@ class _Client:
 
     def visible(self, messages: list[BusMessage]) -> list[BusMessage]:
         return messages if self.allow is None else [m for m in messages if self.allow(m.topic, m.data)]
+
+
+class _RelayFigures:
+    def __init__(self, relay: "PushRelay") -> None:
+        self.relay = relay
+
+    def collect(self):
+        yield GaugeMetricFamily("cityops_push_clients", "Browsers connected to the push relay",
+                                value=self.relay.client_count)
+        yield GaugeMetricFamily("cityops_push_bus_up", "1 when the relay reads the bus",
+                                value=0 if self.relay.bus_down else 1)
+        yield CounterMetricFamily("cityops_push_resets", "Resets sent (a browser reloads its snapshot)",
+                                  value=self.relay.resets_sent)
 
 
 class PushRelay:
@@ -217,22 +232,17 @@ class PushRelay:
             return connection.respond(200, json.dumps({"clients": len(self._clients), "position": self._position,
                                                        "bus_up": not self.bus_down}))
         if path == "/metrics":
-            response = connection.respond(200, self.metrics_text())
-            response.headers["Content-Type"] = "text/plain; version=0.0.4; charset=utf-8"
+            response = connection.respond(200, self.metrics_text().decode())
+            del response.headers["Content-Type"]
+            response.headers["Content-Type"] = CONTENT_TYPE_LATEST
             return response
         return None
 
-    def metrics_text(self) -> str:
+    def metrics_text(self) -> bytes:
         """The relay's own figures in the Prometheus text format (`cityops push` has no web app)."""
-        lines = [
-            "# HELP cityops_push_clients Browsers connected to the push relay",
-            "# TYPE cityops_push_clients gauge", f"cityops_push_clients {len(self._clients)}",
-            "# HELP cityops_push_bus_up 1 when the relay reads the bus",
-            "# TYPE cityops_push_bus_up gauge", f"cityops_push_bus_up {0 if self.bus_down else 1}",
-            "# HELP cityops_push_resets_total Resets sent (a browser reloads its snapshot)",
-            "# TYPE cityops_push_resets_total counter", f"cityops_push_resets_total {self.resets_sent}",
-        ]
-        return "\n".join(lines) + "\n"
+        registry = CollectorRegistry()
+        registry.register(_RelayFigures(self))
+        return generate_latest(registry)
 
     async def _serve_client(self, ws: ServerConnection) -> None:
         allow: Any = True

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from dashboard.bus import BusUnavailable
-from dashboard.domain import aqi, congestion, rules, workflow
+from dashboard.domain import aqi, congestion, rules
 from dashboard.domain.events import AIR_READING, ALERT, CASE_REPORT, SEGMENT_SPEED, VEHICLE_POSITION, Event, utc
 from dashboard.domain.geo import line_midpoint
 from dashboard.domain.identity import SYSTEM_IDENTITY

@@ -4,6 +4,7 @@ reader has) carries the Chinese, so the file embeds no font and the server needs
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
@@ -64,19 +65,12 @@ def _table(rows: list[list[str]], font: str, widths=None, grades: list[list[str 
 def _daily_chart(data: dict, font: str) -> Drawing:
     lang = data["lang"]
     daily = data["trends"]["daily"]
-    drawing = Drawing(125 * mm, 62 * mm)
-    chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 108 * mm, 44 * mm
+    step = max(1, len(daily) // 8)
+    drawing, chart = _chart(VerticalBarChart(), [d["day"][5:] if n % step == 0 else "" for n, d in enumerate(daily)],
+                            t("rev.trend.daily", lang), font)
     chart.data = [[d["created"] for d in daily] or [0], [d["closed"] for d in daily] or [0]]
     chart.bars[0].fillColor, chart.bars[1].fillColor = ACCENT, colors.HexColor("#2e7d32")
     chart.bars.strokeColor = None
-    step = max(1, len(daily) // 8)
-    chart.categoryAxis.categoryNames = [d["day"][5:] if n % step == 0 else "" for n, d in enumerate(daily)] or [""]
-    chart.categoryAxis.labels.fontName = chart.valueAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.valueMin = 0
-    drawing.add(chart)
-    drawing.add(String(12 * mm, 57 * mm, t("rev.trend.daily", lang), fontName=font, fontSize=10, fillColor=INK))
     for x, key, colour in ((86, "rev.trend.in", ACCENT), (104, "rev.trend.closed", colors.HexColor("#2e7d32"))):
         drawing.add(Rect(x * mm, 57 * mm, 2.5 * mm, 2.5 * mm, fillColor=colour, strokeColor=None))
         drawing.add(String((x + 3.5) * mm, 57 * mm, t(key, lang), fontName=font, fontSize=8, fillColor=INK))
@@ -86,19 +80,25 @@ def _daily_chart(data: dict, font: str) -> Drawing:
 def _weekly_chart(data: dict, font: str) -> Drawing:
     lang = data["lang"]
     weekly = data["trends"]["weekly"]
-    drawing = Drawing(125 * mm, 62 * mm)
-    chart = HorizontalLineChart()
-    chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 108 * mm, 44 * mm
+    drawing, chart = _chart(HorizontalLineChart(), [w["week"][5:] for w in weekly],
+                            t("rev.trend.weekly", lang) + " (%)", font)
     chart.data = [[round((w["rate"] or 0) * 100, 1) for w in weekly] or [0]]
     chart.lines[0].strokeColor, chart.lines[0].strokeWidth = ACCENT, 2
-    chart.categoryAxis.categoryNames = [w["week"][5:] for w in weekly] or [""]
+    chart.valueAxis.valueMax = 100
+    return drawing
+
+
+def _chart(chart, categories: list[str], title: str, font: str) -> tuple[Drawing, Any]:
+    """A trend chart's frame: its place in a 125 × 62 mm drawing, axes from 0, labels, the title."""
+    drawing = Drawing(125 * mm, 62 * mm)
+    chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 108 * mm, 44 * mm
+    chart.categoryAxis.categoryNames = categories or [""]
     chart.categoryAxis.labels.fontName = chart.valueAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.valueMin, chart.valueAxis.valueMax = 0, 100
+    chart.valueAxis.valueMin = 0
     drawing.add(chart)
-    drawing.add(String(12 * mm, 57 * mm, t("rev.trend.weekly", lang) + " (%)", fontName=font, fontSize=10,
-                       fillColor=INK))
-    return drawing
+    drawing.add(String(12 * mm, 57 * mm, title, fontName=font, fontSize=10, fillColor=INK))
+    return drawing, chart
 
 
 def _hot_spot_map(data: dict) -> Drawing:

@@ -8,7 +8,8 @@ import re
 import time
 
 import flask
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
 
 from dashboard.services.metrics import StoreAndBusCollector
 
@@ -47,7 +48,10 @@ def install(server: flask.Flask, services) -> None:
     latency = Histogram("cityops_request_seconds", "Time to answer a request, by kind (page, callback, api) and route",
                         ["kind", "route", "status"], buckets=BUCKETS, registry=own)
     errors = Counter("cityops_request_errors", "Requests answered with a 5xx status", ["kind", "route"], registry=own)
-    store_and_bus = StoreAndBusCollector(services)
+    shared = (StoreAndBusCollector(services), _PushClients(server))   # read at scrape time
+    if own is not None:
+        for collector in shared:
+            own.register(collector)
 
     @server.before_request
     def _started():
@@ -66,25 +70,23 @@ def install(server: flask.Flask, services) -> None:
 
     @server.route("/metrics")
     def metrics():
-        registry = CollectorRegistry()
-        if multiprocess:
+        registry = own
+        if registry is None:      # every worker's figures, from prometheus_client's files
             from prometheus_client import multiprocess as mp
+            registry = CollectorRegistry()
             mp.MultiProcessCollector(registry)
-        else:
-            registry.register(_Forward(own))
-        registry.register(store_and_bus)
-        push_clients = server.config.get(PUSH_CLIENTS)
-        if push_clients is not None:
-            gauge = Gauge("cityops_push_clients", "Browsers connected to the push relay", registry=registry)
-            gauge.set(push_clients())
+            for collector in shared:
+                registry.register(collector)
         return flask.Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
-class _Forward:
-    """Collects another registry's metrics (so one scrape sees this process's and the shared ones)."""
+class _PushClients:
+    """Browsers on the push relay, when it runs in this process (`cityops run`)."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.registry = registry
+    def __init__(self, server: flask.Flask) -> None:
+        self.server = server
 
     def collect(self):
-        return self.registry.collect()
+        count = self.server.config.get(PUSH_CLIENTS)
+        if count is not None:
+            yield GaugeMetricFamily("cityops_push_clients", "Browsers connected to the push relay", value=count())

@@ -28,9 +28,11 @@ import struct
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
+
+from tests.support.http_server import serve_get
 
 MODES = ("pass", "error", "hang", "cut", "garbage", "replay", "rewrite")
 
@@ -58,21 +60,8 @@ class FaultProxy:
         self._release = threading.Event()
         self._mode, self._after, self._under = "pass", 0, "/"
         self._first: dict[str, tuple[int, str, bytes]] = {}
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                owner._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fault-proxy", daemon=True)
-        self._thread.start()
+        self._server = serve_get(self._handle, name="fault-proxy")
+        self.url = self._server.url
 
     # -- control ---------------------------------------------------------------------------------
     def set(self, mode: str, *, after: int = 0, under: str = "/") -> None:
@@ -90,9 +79,8 @@ class FaultProxy:
 
     def close(self) -> None:
         self._release.set()
-        self._server.shutdown()
+        self._server.shutdown()          # returns once serve_forever has ended
         self._server.server_close()
-        self._thread.join(2)
 
     # -- serving ---------------------------------------------------------------------------------
     def _mode_for(self, path: str) -> str:

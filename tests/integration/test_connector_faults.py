@@ -32,7 +32,7 @@ from dashboard.store import feeds, reference, schema as t
 
 # tests/integration is not a package: pytest puts it on sys.path
 from fault_proxy import FaultProxy, WsFaultProxy
-from feed_checks import Running, StateLog, assert_nothing_twice, dead_letters, health, stored, wait_until
+from feed_checks import StateLog, assert_nothing_twice, dead_letters, health, stored, wait_until
 
 FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02)
 TIMEOUT = 0.5        # every connector's network timeout here; the proxy hangs for longer
@@ -73,19 +73,6 @@ def services(sqlite_store, city, tmp_path):
         reference.save_city(conn, city)
     settings = replace(Settings(), data_dir=str(tmp_path), demo=False)
     return Services(settings, sqlite_store, MemoryBus(), city)
-
-
-@pytest.fixture
-def run():
-    started: list[Running] = []
-
-    def start(connector, services) -> Running:
-        started.append(Running(connector, services))
-        return started[-1]
-    yield start
-    for r in started:
-        if r.thread.is_alive():
-            r.stop()
 
 
 def served_requests(demo, clock) -> dict[str, dict]:

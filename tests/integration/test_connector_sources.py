@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,14 +24,13 @@ from connectors.eido import EidoConnector
 from connectors.gtfs_rt import Checkpoint, GtfsRtConnector
 from connectors.openaq import OpenAQConnector
 from connectors.parsing import iso_z
-from dashboard.bus import MemoryBus
-from dashboard.config import Settings
-from dashboard.services.container import Services
-from dashboard.store import feeds, reference, schema as t, state
+from dashboard.store import feeds, schema as t, state
+from tests.conftest import services_on
+from tests.support.http_server import serve_get
 
 # tests/integration is not a package: pytest puts it on sys.path
 from fault_proxy import FaultProxy
-from feed_checks import Running, assert_nothing_twice, dead_letters, health, stored, wait_until
+from feed_checks import assert_nothing_twice, dead_letters, health, stored, wait_until
 
 FIX = Path(__file__).parent.parent / "fixtures"
 FAST = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02)
@@ -84,20 +81,8 @@ class SourceServer:
     def __init__(self, paths: dict) -> None:
         self.paths, self.at, self.authorization = paths, T0, None
         self.answers: list[int] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                owner._handle(self)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.httpd = serve_get(self._handle, name="source")
+        self.url = self.httpd.url
 
     def advance(self, minutes: int = 5) -> None:
         self.at += timedelta(minutes=minutes)
@@ -137,22 +122,7 @@ class SourceServer:
 # -- fixtures ------------------------------------------------------------------------------------------
 @pytest.fixture
 def services(sqlite_store, small_city, tmp_path):
-    with sqlite_store.begin() as conn:
-        reference.save_city(conn, small_city)
-    return Services(replace(Settings(), data_dir=str(tmp_path), demo=False), sqlite_store, MemoryBus(), small_city)
-
-
-@pytest.fixture
-def run():
-    started: list[Running] = []
-
-    def start(connector, services) -> Running:
-        started.append(Running(connector, services))
-        return started[-1]
-    yield start
-    for r in started:
-        if r.thread.is_alive():
-            r.stop()
+    return services_on(sqlite_store, small_city, tmp_path)
 
 
 @pytest.fixture(params=sorted(SOURCES))

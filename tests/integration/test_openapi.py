@@ -2,7 +2,6 @@
 against the real app (in-process WSGI, as an admin with a bearer token), finds no server error, no
 undocumented status code and no response that contradicts the document."""
 import json
-from dataclasses import replace
 
 import pytest
 import schemathesis
@@ -27,19 +26,15 @@ ROOT = Identity("root", "admin", via="cli")
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def world(request, tmp_path_factory, small_city):
     """One app (on SQLite, then on PostgreSQL) with an admin's token, incidents in several states, a webhook."""
-    from dashboard.bus import MemoryBus
-    from dashboard.config import Settings
-    from dashboard.services.container import Services
-    from dashboard.store import open_store, reference
+    from dashboard.store import open_store
+    from tests.conftest import services_on
     tmp = tmp_path_factory.mktemp("openapi")
     if request.param == "sqlite":
         store = open_store(f"sqlite:///{tmp / 'o.sqlite3'}")
     else:
         store = request.getfixturevalue("module_pg_store")
     store.upgrade()
-    with store.begin() as conn:
-        reference.save_city(conn, small_city)
-    services = Services(replace(Settings(), data_dir=str(tmp), demo=False), store, MemoryBus(), small_city)
+    services = services_on(store, small_city, tmp)
     intake.ensure_routing_rules(services)
     auth = AuthService(services)
     auth.add_user(ROOT, "admin", "admin", None, "correct horse battery")
@@ -63,23 +58,9 @@ def world(request, tmp_path_factory, small_city):
 @pytest.fixture(scope="module")
 def module_pg_store():
     """A PostgreSQL schema of its own for the whole module (the suite's pg_store is per test)."""
-    import uuid
-
-    import sqlalchemy as sa
-
-    from dashboard.store import open_store
-    from tests.conftest import PG_URL, need_server
-    need_server("PostgreSQL", "127.0.0.1", 5432)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    store = open_store(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    yield store
-    store.close()
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    from tests.conftest import pg_schema_store
+    with pg_schema_store() as store:
+        yield store
 
 
 REAL: dict = {}   # ids of objects the world holds, for the explicit cases below

@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import replace
-
 import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from dashboard.bus import BusUnavailable
 from dashboard.bus.redis_streams import RedisBus
-from dashboard.config import Settings
 from dashboard.push import PushRelay
 from dashboard.services.cache import SharedCache
-from dashboard.services.container import Services
 from dashboard.services.operations import operations_snapshot
+from tests.conftest import services_on
 from tests.support.redis_server import private_redis_or_skip
 
 pytestmark = pytest.mark.redis
@@ -102,13 +99,9 @@ def test_the_relay_turns_browsers_away_while_the_bus_is_gone_and_takes_them_back
 
 
 def test_pages_are_computed_from_the_store_while_redis_is_away(redis_server, sqlite_store, small_city, tmp_path):
-    from dashboard.store import reference
-    with sqlite_store.begin() as conn:
-        reference.save_city(conn, small_city)
-    settings = replace(Settings(), data_dir=str(tmp_path), demo=False)
-    bus = RedisBus(redis_server.url, timeout=0.5)
-    cache = SharedCache.from_url(redis_server.url.replace("/0", "/1"))
-    services = Services(settings, sqlite_store, bus, small_city, cache=cache)
+    services = services_on(sqlite_store, small_city, tmp_path)
+    bus = services.bus = RedisBus(redis_server.url, timeout=0.5)
+    cache = services.cache = SharedCache.from_url(redis_server.url.replace("/0", "/1"))
     bus.publish("t", {})
     first = operations_snapshot(services)
     assert operations_snapshot(services) == first and cache.hits == 1     # same data version: cached

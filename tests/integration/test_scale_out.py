@@ -17,7 +17,6 @@ import time
 import uuid
 from contextlib import suppress
 from dataclasses import replace
-from urllib.parse import urlsplit
 
 import pytest
 import requests

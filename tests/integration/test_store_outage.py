@@ -4,18 +4,13 @@ of the action (as a restart does). The action fails with a clear message (503), 
 connection by itself."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 import sqlalchemy as sa
 
-from dashboard.bus import MemoryBus
-from dashboard.config import Settings
 from dashboard.services import incident_actions
-from dashboard.services.container import Services
 from dashboard.services.incident_actions import ActionError, perform
-from dashboard.store import reference, schema as t
-from tests.conftest import PG_URL
+from dashboard.store import schema as t
+from tests.conftest import PG_URL, services_on
 from tests.integration.test_incident_actions import DISPATCHER, report
 
 pytestmark = pytest.mark.postgres
@@ -23,9 +18,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_services(pg_store, small_city, tmp_path):
-    with pg_store.begin() as conn:
-        reference.save_city(conn, small_city)
-    return Services(replace(Settings(), data_dir=str(tmp_path), demo=False), pg_store, MemoryBus(), small_city)
+    return services_on(pg_store, small_city, tmp_path)
 
 
 def counts(services, incident_id):
