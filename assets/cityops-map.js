@@ -32,11 +32,13 @@
     }
 
     // -- districts: the offline base map ---------------------------------------------------------
-    function districtStyle(feature) {
+    function districtStyle(feature, ctx) {
         var fills = [cssVar("--map-district-a", "#131f2f"), cssVar("--map-district-b", "#15233a"),
                      cssVar("--map-district-c", "#172841")];
-        return {color: cssVar("--map-district-line", "#2f4a6d"), weight: 1.4, opacity: 1,
-                fillColor: fills[hash(String(feature.properties.code || "")) % fills.length], fillOpacity: 1};
+        var tiles = !!hide(ctx).tiles;   // a tile base map underneath: outlines over it, a light veil
+        return {color: cssVar("--map-district-line", "#2f4a6d"), weight: tiles ? 2 : 1.4, opacity: 1,
+                fillColor: fills[hash(String(feature.properties.code || "")) % fills.length],
+                fillOpacity: tiles ? 0.12 : 1};
     }
     function districtEach(feature, layer, ctx) {
         layer.bindTooltip(esc(named(feature.properties, hide(ctx))),

@@ -47,14 +47,17 @@
         if (!iso) { return ""; }
         var when = new Date(iso);
         if (isNaN(when.getTime())) { return ""; }
-        var key = ctx.tz || "";
-        if (!timeFormats[key]) {
+        var en = ctx.lang === "en";
+        var key = (ctx.tz || "") + (en ? "|en" : "|zh");
+        if (!timeFormats[key]) {   // English: "5 Dec 14:03" (never the ambiguous 12/05); Chinese: "12-05 14:03"
             timeFormats[key] = new Intl.DateTimeFormat("en-GB", {
-                timeZone: ctx.tz, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
+                timeZone: ctx.tz, month: en ? "short" : "2-digit", day: en ? "numeric" : "2-digit",
+                hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
         }
         var p = {};
         timeFormats[key].formatToParts(when).forEach(function (part) { p[part.type] = part.value; });
-        return p.month + "-" + p.day + " " + p.hour + ":" + p.minute;   // as the detail shows times
+        if (en) { return p.day + " " + p.month + " " + p.hour + ":" + p.minute; }
+        return p.month + "-" + p.day + " " + p.hour + ":" + p.minute;
     }
 
     function ctxOf(params) { return (params && params.context) || {}; }
@@ -93,6 +96,8 @@
         var id = node.data.id;
         if (String(id) === String(state.currentId)) { return; }
         state.currentId = id;
+        state.goneIndex = null;
+        state.lastIndex = node.rowIndex;
         markCurrent(String(id));
         clearTimeout(state.openTimer);   // holding a key down opens only where it stops
         state.openTimer = setTimeout(function () {
@@ -107,7 +112,9 @@
         if (!count) { return; }
         var node = state.currentId === null ? null : grid.getRowNode(String(state.currentId));
         var index = node && node.displayed && node.rowIndex !== null ? node.rowIndex + delta
-            : (delta > 0 ? grid.getFirstDisplayedRowIndex() : grid.getLastDisplayedRowIndex());
+            : (state.goneIndex !== null && state.goneIndex !== undefined)   // the one in hand left the queue:
+                ? state.goneIndex + (delta > 0 ? 0 : -1)                     // the next is where it was
+                : (delta > 0 ? grid.getFirstDisplayedRowIndex() : grid.getLastDisplayedRowIndex());
         index = Math.max(0, Math.min(count - 1, index));
         var next = grid.getDisplayedRowAtIndex(index);
         grid.ensureIndexVisible(index);
@@ -123,6 +130,19 @@
         var node = grid && state.currentId !== null ? grid.getRowNode(String(state.currentId)) : null;
         if (node && node.selectable !== false) { node.setSelected(!node.isSelected()); }
     }
+
+    // A phone shows what one decides by (priority, title, status, time left); a desk everything.
+    var PHONE_HIDDEN = ["code", "category_label", "district_label", "department_label", "reported_at"];
+    dagfuncs.dispGridSize = function (params) {
+        var phone = window.innerWidth <= 760;
+        var operator = !!document.querySelector(".disp-page.is-operator");
+        var wanted = PHONE_HIDDEN.filter(function (c) { return phone || c !== "department_label" || !operator; });
+        var hidden = {};
+        params.api.getColumnState().forEach(function (c) { hidden[c.colId] = !!c.hide; });
+        if (wanted.every(function (c) { return hidden[c] === phone; })) { return; }   // already so: nothing
+        params.api.setColumnsVisible(wanted, !phone);
+        params.api.sizeColumnsToFit();
+    };
 
     dagfuncs.dispCellFocused = function (params) {
         if (params.rowIndex === null || params.rowIndex === undefined || params.rowPinned) { return; }
@@ -159,6 +179,22 @@
         }
     }
 
+    // The incident in hand left the queue (an action moved it out of the view): the grid must not
+    // highlight another row while the detail (which the keys act on) still shows this one. Its focus is
+    // cleared; j/↓ then opens the row that took its place.
+    function leftTheQueue(grid) {
+        if (state.currentId === null || grid.getRowNode(String(state.currentId))) { return; }
+        if (state.goneIndex === null || state.goneIndex === undefined) { state.goneIndex = state.lastIndex || 0; }
+        var focused = grid.getFocusedCell();
+        if (focused) {
+            grid.clearFocusedCell();
+            var grid_el = document.getElementById(GRID);
+            if (document.activeElement && grid_el && grid_el.contains(document.activeElement)) {
+                document.activeElement.blur();
+            }
+        }
+    }
+
     function keepRowsInPlace(grid, anchor) {
         var vp = viewport();
         var node = vp && anchor ? grid.getRowNode(anchor.id) : null;
@@ -170,12 +206,15 @@
     dagfuncs.dispRowDataUpdated = function (params) {
         if (state.grid !== params.api) {   // the page was opened anew: nothing in hand yet
             state.grid = params.api;
+
             state.currentId = null;
             state.anchor = null;
         }
         var anchor = state.anchor;     // taken before anything here moves the view
         state.restoring = true;
         keepFocusOnCurrent(params.api);   // may scroll to the focused row: the anchor below wins
+        leftTheQueue(params.api);
+        dagfuncs.dispGridSize(params);        // Dash may have laid the columns out anew
         keepRowsInPlace(params.api, anchor);
         markCurrent(state.currentId === null ? null : String(state.currentId));
         clearTimeout(state.restoreTimer);
@@ -198,6 +237,7 @@
     window.cityopsDispatch = {
         move: move, toggleSelected: toggleSelected, formatLeft: formatLeft, leftClass: leftClass,
         current: function () { return state.currentId; },
+        clear: function () { state.currentId = null; state.goneIndex = null; markCurrent(null); },
         _state: state
     };
 })();

@@ -55,6 +55,7 @@
             if (ids.indexOf(id) < 0) { ids.push(id); }
             if (m.topic === "incident.changed") { versions[id] = Math.max(versions[id] || 0, d.version || 0); }
         });
+        noticeNewWork(taken.messages, cfg);
         if (!ids.length) { return out; }
         out[0] = changedAtMostEverySecond(ids);   // only ids: the server fetches what this person may see
         var newer = viewing && versions[viewing.id];
@@ -64,6 +65,29 @@
         }
         return out;
     }
+
+    // An operator is told when a case is dispatched to their department (the row arrives in the queue
+    // too; a tap on the notice dismisses it).
+    var fresh = 0;
+    function noticeNewWork(messages, cfg) {
+        if (!cfg || cfg.role !== "operator" || !cfg.department) { return; }
+        var n = 0;
+        messages.forEach(function (m) {
+            var d = m.data || {};
+            if (m.topic === "incident.changed" && d.status === "dispatched" && d.department === cfg.department &&
+                (d.action === "dispatch" || d.action === "reassign")) { n += 1; }
+        });
+        if (!n || !document.getElementById("disp-notice")) { return; }
+        fresh += n;
+        window.dash_clientside.set_props("disp-notice", {
+            children: label(cfg, "disp.notice.dispatched").replace("{n}", fresh), className: "disp-notice is-shown"});
+    }
+    document.addEventListener("click", function (e) {
+        var note = e.target && e.target.closest && e.target.closest("#disp-notice.is-shown");
+        if (!note) { return; }
+        fresh = 0;
+        window.dash_clientside.set_props("disp-notice", {children: "", className: "disp-notice"});
+    });
 
     // -- saved views (per user, in localStorage) and filters -----------------------------------------
     var FILTER_KEYS = ["status", "category", "district", "department", "priority", "source", "overdue", "text"];
@@ -120,14 +144,48 @@
         return [all, "", "user:" + name];
     }
 
+    // phones: back from the case to the queue (the grid forgets it, so a tap opens it again)
+    function closeDetail(n) {
+        if (!n) { return noUpdate(); }
+        if (window.cityopsDispatch && window.cityopsDispatch.clear) { window.cityopsDispatch.clear(); }
+        return null;
+    }
+
     function clearFilters() { return filterValues({}).concat([null]); }
 
+    // The view in force → a cookie the server reads when it builds the page next time (a reload, or
+    // coming back from another page), so the person finds the queue as they left it.
+    function rememberView(picked) {
+        var values = Array.prototype.slice.call(arguments, 1, 1 + FILTER_KEYS.length);
+        var cfg = arguments[1 + FILTER_KEYS.length];
+        if (!cfg || !cfg.user) { return noUpdate(); }
+        var filters = {};
+        FILTER_KEYS.forEach(function (k, i) { filters[k] = values[i]; });
+        var data = {user: cfg.user, view: typeof picked === "string" ? picked : null, filters: filters};
+        document.cookie = "cityops-disp-view=" + encodeURIComponent(JSON.stringify(data)) +
+            "; path=/; max-age=31536000; SameSite=Lax";   // the page's layout is fetched from /_dash-…
+        return data;
+    }
+
     // -- the detail --------------------------------------------------------------------------------
+    // The form's first field gets the keyboard. A department picker is opened on its search box, so
+    // typing (an IME's too) searches the departments at once, without a click first.
     function focusForm() {
         setTimeout(function () {
             var form = document.querySelector(".disp-form.is-open");
-            var first = form && form.querySelector("input:not([type=hidden]), textarea, [role=combobox], button");
-            if (first) { first.focus(); }
+            var first = form && form.querySelector("input:not([type=hidden]), textarea, .dash-dropdown, button");
+            if (!first) { return; }
+            var wrapper = first.closest(".dash-dropdown-wrapper");
+            var picker = wrapper ? wrapper.querySelector("button.dash-dropdown") : null;
+            if (!picker) { first.focus(); return; }
+            first = picker;
+            picker.click();
+            var tries = 0;
+            (function searchBox() {
+                var box = form.querySelector(".dash-dropdown-search");
+                if (box) { box.focus(); return; }
+                if (++tries < 20) { setTimeout(searchBox, 25); } else { first.focus(); }
+            })();
         }, 60);
     }
 
@@ -161,7 +219,7 @@
     window.dash_clientside = window.dash_clientside || {};
     window.dash_clientside.dispatch = {
         onBatch: onBatch, viewOptions: viewOptions, applyView: applyView, saveView: saveView,
-        clearFilters: clearFilters, toggleForms: toggleForms, timeLeft: timeLeft, reloadDetail: reloadDetail,
+        clearFilters: clearFilters, rememberView: rememberView, closeDetail: closeDetail, toggleForms: toggleForms, timeLeft: timeLeft, reloadDetail: reloadDetail,
         bulkBar: bulkBar, clearSelection: clearSelection, dismissReport: dismissReport
     };
 })();

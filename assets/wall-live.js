@@ -46,11 +46,11 @@
     function liveState(live, cfg, mode) {
         if (mode === "poll") { return [false, "", "wall-live is-poll"]; }
         var status = (live && live.status) || "idle";
-        if (status === "live") { return [true, "", "wall-live is-live"]; }
+        if (status === "live") { return [true, label(cfg, "live.live"), "wall-live is-live"]; }   // a labelled dot
         if (status === "paused" || status === "resetting") {
             return [false, label(cfg, "live.paused"), "wall-live is-paused"];
         }
-        return [nu(), "", "wall-live is-" + status];
+        return [nu(), label(cfg, "live.connecting"), "wall-live is-" + status];
     }
 
     function pollTick(_n, reload) { return (reload || 0) + 1; }

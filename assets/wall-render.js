@@ -15,6 +15,18 @@
     }
     function el(type, props) { return {type: type, namespace: "dash_html_components", props: props}; }
     function en(cfg) { return cfg.lang === "en"; }
+    // A title the system composed ("<category> · <address>") in the screen's language; typed text as it is.
+    var RULE_TITLES = [["空气质量超标", "Air quality exceedance"], ["严重拥堵", "Severe congestion"], ["其他问题", "Other"]];
+    function incidentTitle(p, cfg) {
+        var title = String(p.title || "");
+        if (!en(cfg) || title.indexOf(" · ") < 0) { return title; }
+        var pairs = [[p.category_name_zh, p.category_name_en]].concat(RULE_TITLES);
+        for (var i = 0; i < pairs.length; i++) {
+            var zh = pairs[i][0], eng = pairs[i][1];
+            if (zh && eng && title.indexOf(zh + " · ") === 0) { return eng + title.slice(zh.length); }
+        }
+        return title;
+    }
     function named(p, cfg) { return en(cfg) ? p.name_en || p.name_zh || p.id : p.name_zh || p.name_en || p.id; }
     function missing(v) { return v === null || v === undefined; }
     function chip(text, colour, ink) {
@@ -141,12 +153,15 @@
     function empty(cfg, key) { return [el("Li", {className: "wrow-empty", children: label(cfg, key)})]; }
     function features(c) { return (c && c.features) || []; }
 
+    var CONGESTED = ["moderate", "heavy", "severe"];
     function renderRoads(segments, cfg) {
         if (!cfg || !segments) { return nu(); }
         var pal = cfg.palette.congestion;
-        var items = features(segments).filter(function (f) { return !missing(f.properties.ci); })
-            .sort(function (a, b) { return b.properties.ci - a.properties.ci; }).slice(0, rowsFit("wall-top-roads", 1.9, 5));
-        if (!items.length) { return empty(cfg, "wall.list.none"); }
+        // only congested roads: light congestion (CI 4) and worse; free-flowing ones never make this list
+        var items = features(segments).filter(function (f) {
+            return !missing(f.properties.ci) && CONGESTED.indexOf(f.properties.level) >= 0;
+        }).sort(function (a, b) { return b.properties.ci - a.properties.ci; }).slice(0, rowsFit("wall-top-roads", 1.9, 5));
+        if (!items.length) { return empty(cfg, "wall.roads.none"); }
         return items.map(function (f) {
             var p = f.properties, lv = p.level || "unknown";
             return row([el("Span", {className: "wrow-name", children: named(p, cfg)}),
@@ -177,7 +192,8 @@
         if (!items.length) { return empty(cfg, "wall.alerts.none"); }
         return items.map(function (f) {
             var p = f.properties;
-            return row([chip(label(cfg, "severity." + p.severity, p.severity), cfg.palette.alert[p.severity], "#fff"),
+            return row([chip(label(cfg, "severity." + p.severity, p.severity), cfg.palette.alert[p.severity],
+                             (cfg.palette.alert_text || {})[p.severity] || "#fff"),
                         el("Span", {className: "wrow-name", children: (en(cfg) ? p.headline_en || p.headline_zh : p.headline_zh || p.headline_en) || p.event})]);
         });
     }
@@ -189,7 +205,7 @@
         }).slice(0, rowsFit("wall-urgent-list", 1.9, 4));
         var rows = urgent.length ? urgent.map(function (p) {
             return row([chip(label(cfg, "priority." + p.priority), cfg.palette.priority[String(p.priority)], "#0b121c"),
-                        el("Span", {className: "wrow-name", children: p.title}),
+                        el("Span", {className: "wrow-name", children: incidentTitle(p, cfg)}),
                         el("Span", {className: "wrow-note" + (p.overdue ? " is-alarm" : ""),
                                     children: p.overdue ? label(cfg, "incident.overdue") : label(cfg, "status." + p.status, p.status)})]);
         }) : empty(cfg, "wall.urgent.none");
@@ -210,6 +226,7 @@
     window.dash_clientside = window.dash_clientside || {};
     window.dash_clientside.wall = Object.assign(window.dash_clientside.wall || {}, {
         renderFigures: renderFigures, renderTicker: renderTicker, renderFeeds: renderFeeds, renderRoads: renderRoads,
-        renderStations: renderStations, renderAlerts: renderAlerts, renderIncidents: renderIncidents
+        renderStations: renderStations, renderAlerts: renderAlerts, renderIncidents: renderIncidents,
+        incidentTitle: incidentTitle
     });
 })();

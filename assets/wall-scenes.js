@@ -68,8 +68,8 @@
         var card = document.getElementById("wall-spot-card");
         // the legend stands at the left edge, the card of a severe event top left: keep clear of both
         var left = Math.max(legend ? legend.offsetWidth : 0, spot && card ? card.offsetWidth : 0) + w * 0.03;
-        return {paddingTopLeft: [Math.round(left), Math.round(h * 0.04)],
-                paddingBottomRight: [Math.round(w * 0.03), Math.round(h * 0.04)]};
+        return {paddingTopLeft: [Math.round(left), Math.round(h * 0.02)],
+                paddingBottomRight: [Math.round(w * 0.02), Math.round(h * 0.02)]};
     }
     function flight(st, data) {
         var item = st.spot && st.spot.item;
@@ -139,7 +139,7 @@
     function spotCard(st) {
         var item = st.spot.item, p = item.props, cfg = st.cfg, en = cfg.lang === "en";
         var title = item.kind === "alert" ? (en ? p.headline_en || p.headline_zh : p.headline_zh || p.headline_en) || p.event
-                                          : p.title;
+                                          : window.dash_clientside.wall.incidentTitle(p, cfg);
         var sub = item.kind === "alert" ? label(cfg, "severity." + p.severity, p.severity) + (p.area_desc ? " · " + p.area_desc : "")
                                         : label(cfg, "priority.1") + " · " + (en ? p.category_name_en : p.category_name_zh) +
                                           " · " + label(cfg, "status." + p.status, p.status);

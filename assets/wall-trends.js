@@ -72,6 +72,7 @@
     }
     function hourlyCounts(snapshot, fig, cfg, now) {
         var dh = localDayHour(cfg, now);
+        if (snapshot && !Array.isArray(snapshot)) { snapshot = snapshot.hourly || null; }
         if (snapshot && snapshot !== hourly.ref) { hourly = {day: dh[0], counts: snapshot.slice(0, 24), ref: snapshot}; }
         if (!hourly.counts || hourly.day !== dh[0]) { hourly = {day: dh[0], counts: new Array(24).fill(0), ref: hourly.ref}; }
         if (fig && typeof fig.new_today === "number") {
@@ -135,10 +136,33 @@
         ];
     }
 
+    // The server's last two hours (wall snapshot "recent": [[minute since the epoch, value]]), laid into
+    // the rings where the browser has nothing of its own for that minute: a reloaded or rebooted wall
+    // draws its two hours at once.
+    var seeded = null;
+    Ring.prototype.seed = function (pairs) {
+        var self = this;
+        (pairs || []).forEach(function (p) {
+            var key = Number(p[0]), slot = key % CAPACITY;
+            if (self.keys[slot] !== key && p[1] !== null && p[1] !== undefined) {
+                self.keys[slot] = key;
+                self.values[slot] = Number(p[1]);
+            }
+        });
+    };
+    function seed(snapshot) {
+        var recent = snapshot && !Array.isArray(snapshot) ? snapshot.recent : null;
+        if (!recent || recent === seeded) { return; }
+        seeded = recent;
+        rings.ci.seed(recent.ci);
+        rings.aqi.seed(recent.aqi);
+    }
+
     function renderTrends(fig, snapshotHourly, cfg) {
         if (!cfg) { return [nu(), nu(), nu()]; }
         var now = Date.now();
         if (!rings) { rings = {ci: new Ring("ci"), aqi: new Ring("aqi")}; }
+        seed(snapshotHourly);
         if (fig) {
             rings.ci.add(now, fig.city_ci);
             rings.aqi.add(now, fig.city_aqi);

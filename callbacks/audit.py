@@ -26,8 +26,10 @@ def show(actor, action, target_type, target_id, start_date, end_date, _refresh, 
     wanted = max(0, (offset or 0) + step * audit_view.PAGE_SIZE) if step else 0   # a new filter starts at the top
     page = audit_view.audit_page(svc, identity(), filters, wanted, audit_view.PAGE_SIZE)
     text, no_prev, no_next = layout.pager(page, lang)
-    departments = {d.code: d.name(lang) for d in svc.city.departments}
-    return (layout.rows(page["items"], lang, svc.settings.timezone, departments), text, no_prev, no_next,
+    city = svc.city
+    departments = {d.code: d.name(lang) for d in city.departments + city.retired_departments}
+    categories = {c.code: c.name(lang) for c in city.categories}
+    return (layout.rows(page["items"], lang, svc.settings.timezone, departments, categories), text, no_prev, no_next,
             page["offset"], "")
 
 

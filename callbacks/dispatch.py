@@ -33,12 +33,14 @@ def query_args(status, category, district, department, priority, source, overdue
         return [str(v) for v in values] if values else None
     return {"status": listed(status), "category": listed(category), "district": listed(district),
             "department": listed(department), "priority": listed(priority), "source": listed(source),
-            "overdue": "1" if overdue else "", "q": (text or "").strip(),
-            "limit": incident_queries.MAX_PAGE, "order": "-created_at"}
+            "overdue": "1" if overdue and "overdue" in overdue else "",
+            "supervised": "1" if overdue and "supervised" in overdue else "",   # 督办: the same checklist
+            "q": (text or "").strip(),
+            "limit": incident_queries.MAX_PAGE, "order": "urgent"}   # most urgent, then longest waiting, first
 
 
 def total_text(shown: int, total: int, lang: str) -> str:
-    key = "disp.total.capped" if total > shown else "disp.total"
+    key = "disp.total.capped" if total > shown else "disp.total.one" if total == 1 else "disp.total"   # "1 incident"
     return t(key, lang).format(shown=shown, total=total)
 
 
@@ -122,6 +124,10 @@ def register(app) -> None:
                             State(ids.VIEW_NAME, "value"), State(ids.VIEW_PICK, "value"), State(ids.VIEWS, "data"),
                             State(ids.CONFIG, "data"), *[State(i, "value") for i in ids.FILTERS],
                             prevent_initial_call=True)
+    # the view in force is remembered (a cookie the page reads on the next load: navigation and reload)
+    app.clientside_callback(_js("rememberView"), Output(ids.REMEMBER, "data"),
+                            Input(ids.VIEW_PICK, "value"), *[Input(i, "value") for i in ids.FILTERS],
+                            State(ids.CONFIG, "data"), prevent_initial_call=True)
     app.clientside_callback(_js("clearFilters"), *[Output(i, "value", allow_duplicate=True) for i in ids.FILTERS],
                             Output(ids.VIEW_PICK, "value", allow_duplicate=True),
                             Input(ids.F_CLEAR, "n_clicks"), prevent_initial_call=True)

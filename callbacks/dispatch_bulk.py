@@ -7,7 +7,7 @@ from dash import ClientsideFunction, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.services.incident_actions import ActionError, perform
-from dashboard.store import utcnow
+from dashboard.services.clock import utcnow
 from dashboard.web.context import identity, remote_addr, services
 from layouts.dispatch_feedback import bulk_report
 from layouts.dispatch_rows import city_names
@@ -25,7 +25,8 @@ def bulk_params(department: str | None, deadline: str | None) -> dict:
     if department and department != AUTO:
         params["department"] = department
     if deadline:
-        params["deadline"] = deadline
+        from layouts.dispatch_actions import iso_local
+        params["deadline"] = iso_local(deadline)
     return params
 
 

@@ -6,14 +6,20 @@ from __future__ import annotations
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.domain import deadlines, workflow
-from dashboard.services import incident_queries
+from dashboard.domain import workflow
+from dashboard.services import deadline_rules, incident_queries
+from dashboard.services import reference   # the category's standards (issue 14)
+from dashboard.services import suggest as suggest_service
+from dashboard.services import evidence
 from dashboard.services.incident_actions import ActionError, perform
-from dashboard.store import utcnow
+from dashboard.services.clock import utcnow
 from dashboard.web.context import identity, remote_addr, services
 from layouts import dispatch_detail as detail_layout
+from layouts import evidence as evidence_layout   # photos side by side (issue 18)
 from layouts import dispatch_feedback as feedback
+from layouts import dispatch_suggestions as suggestions_layout
 from layouts.dispatch_actions import action_bar, action_request, field_values
+from layouts import dispatch_standards as standards_layout   # issue 14
 from layouts.dispatch_related import related, timeline
 from layouts.dispatch_rows import city_names
 from layouts.ids import dispatch as ids
@@ -41,12 +47,19 @@ def _duplicates(svc, who, view: dict) -> list[tuple[dict, dict | None]]:
     return found
 
 
+def _suggested(svc, who, view: dict, lang: str, names: dict) -> list:
+    """The dispatch suggestion panel (智能派单, dashboard.services.suggest), when there is one."""
+    panel = suggestions_layout.panel(suggest_service.suggestion_for_view(svc, who, view, lang), view, lang, names)
+    return [panel] if panel is not None else []
+
+
 def _form_context(svc, view: dict, lang: str) -> dict:
-    default = deadlines.compute_deadline(utcnow(), view["category"], view["priority"], svc.tz)
+    default = deadline_rules.deadline_for(svc.city, view["category"], view["priority"], utcnow(), svc.tz)
     return {"departments": [(d.code, d.name(lang)) for d in svc.city.departments],
             "suggested": view.get("suggested_department"), "department": view.get("department"),
             "priority": view["priority"],
-            "default_deadline": detail_layout.local_time(default.isoformat(), svc.settings.timezone, True)}
+            "default_deadline": detail_layout.local_time(default.at.isoformat(), svc.settings.timezone, True)
+            + f" · {default.basis(lang)}"}
 
 
 def load_detail(current, _refresh, config):
@@ -61,13 +74,22 @@ def load_detail(current, _refresh, config):
     except ActionError as exc:
         message = feedback.refused(exc.status, exc.message, exc.details, lang, tz, str(current["id"]), None)
         return ("disp-detail", [], [], [], [], [], [], no_update, None, "disp-stale disp-hidden", message)
+    if view.get("merged_into"):   # the case number of the incident it was merged into (if this person may see it)
+        try:
+            view["merged_into_code"] = incident_queries.get_incident(svc, who, int(view["merged_into"])).get("code")
+        except ActionError:
+            pass
     names = city_names(svc.city, lang)
     markers, viewport = detail_layout.marker(view)
     viewing = {"id": view["id"], "version": view["version"], "code": view.get("code"), "status": view["status"],
                "deadline": view.get("deadline"), "open": view["status"] in workflow.OPEN_STATUSES}
     return ("disp-detail", detail_layout.head(view, lang),
-            action_bar(view.get("allowed_actions") or [], lang, _form_context(svc, view, lang)),
-            detail_layout.record(view, lang, names, tz), related(view, _duplicates(svc, who, view), lang, names, tz),
+            action_bar(view.get("allowed_actions") or [], lang, _form_context(svc, view, lang))
+            + standards_layout.note(reference.standards(svc, view["category"]), view.get("allowed_actions") or [],
+                                    lang),   # 立案标准 on verify, 结案标准 on close (issue 14)
+            detail_layout.record(view, lang, names, tz)
+            + evidence_layout.panel(evidence.for_desk(svc, who, view), lang, tz),   # photos, 核查 (issue 18)
+            _suggested(svc, who, view, lang, names) + related(view, _duplicates(svc, who, view), lang, names, tz),
             timeline(history, lang, names, tz), markers, viewport or no_update, viewing, "disp-stale disp-hidden",
             no_update if keep_feedback else [])
 
@@ -111,8 +133,9 @@ def run_action(_quick, _submit, _merge, viewing, _fields, refresh, config):
 
 
 def register(app) -> None:
+    # not prevented at first: /dispatch?incident=… opens the page with that incident in hand
     app.callback(*DETAIL_OUTPUTS, Input(ids.CURRENT, "data"), Input(ids.REFRESH, "data"), State(ids.CONFIG, "data"),
-                 prevent_initial_call=True)(load_detail)
+                 )(load_detail)
     app.callback(
         Output(ids.FEEDBACK, "children", allow_duplicate=True), Output(ids.REFRESH, "data"),
         Output(ids.CHANGED, "data"), Output(ids.VIEWING, "data", allow_duplicate=True),
@@ -123,6 +146,8 @@ def register(app) -> None:
         State(ids.REFRESH, "data"), State(ids.CONFIG, "data"), prevent_initial_call=True,
     )(run_action)
 
+    app.clientside_callback(_js("closeDetail"), Output(ids.CURRENT, "data", allow_duplicate=True),
+                            Input(ids.BACK, "n_clicks"), prevent_initial_call=True)
     app.clientside_callback(_js("toggleForms"), Output({"type": ids.FORM_TYPE, "action": ALL}, "className"),
                             Input({"type": ids.OPEN_TYPE, "action": ALL}, "n_clicks"),
                             Input({"type": ids.CANCEL_TYPE, "action": ALL}, "n_clicks"),

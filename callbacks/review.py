@@ -36,17 +36,17 @@ def drill(row_clicks, crumb_clicks, data: dict, dimension: str | None):
     """A tapped league row adds a level to the path; a tapped crumb goes back to its depth."""
     trigger = ctx.triggered_id
     if not isinstance(trigger, dict) or not (ctx.triggered[0] or {}).get("value"):   # re-drawn: n_clicks 0
-        return no_update
+        return no_update, no_update
     data = dict(data or layout.default_query())
     filters = list(data.get("filters") or [])
     if trigger.get("type") == ids.ROW and dimension:
         if len(filters) >= 2:
-            return no_update            # city › department › category is as deep as the table goes
+            return no_update, no_update    # city › department › category is as deep as the table goes
         filters.append([dimension, trigger["code"]])
     elif trigger.get("type") == ids.CRUMB:
         filters = filters[: int(trigger["depth"])]
     data["filters"] = filters
-    return data
+    return data, True
 
 
 def load(data: dict):
@@ -55,11 +55,12 @@ def load(data: dict):
     view = evaluation.overview(svc, identity(), query, lang)
     fig = view["figures"]
     pdf, csv_, xlsx = layout.export_hrefs(data or {}, lang)
-    return (layout.tiles(fig, lang), layout.league_table(fig, lang, can_drill=len(query.filters) < 2),
+    backlog = evaluation.open_overdue(svc, identity(), query)
+    return (layout.tiles(fig, lang) + [layout.backlog_tile(backlog, lang)], layout.league_table(fig, lang, can_drill=len(query.filters) < 2),
             layout.crumbs(fig["filters"], lang), layout.period_note(fig, lang),
             evaluation_title(fig, lang), fig["dimension"], pdf, csv_, xlsx,
             charts.daily_figure(view["trends"]["daily"], lang), charts.weekly_figure(view["trends"]["weekly"], lang),
-            charts.environment_body(view["environment"], lang), True, None)
+            charts.environment_body(view["environment"], lang), True, None, len(query.filters) >= 2)
 
 
 def evaluation_title(fig: dict, lang: str) -> str:
@@ -83,11 +84,38 @@ def show_incidents(n: int, figure: str | None, data: dict):
                                 lambda code: evaluation.group_name(svc, "department", code, lang))
 
 
+def show_history(_clicks):
+    """A leader taps an incident's number: its history, read only, in the screen's language."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not (ctx.triggered[0] or {}).get("value"):
+        return no_update
+    from dashboard.i18n import t
+    from dashboard.services import incident_queries
+    from dashboard.services.incident_actions import ActionError
+    from layouts.dispatch_related import timeline
+    from layouts.dispatch_rows import city_names
+    from dash import html
+    svc, lang, who = services(), current_lang(), identity()
+    try:
+        view = incident_queries.get_incident(svc, who, int(trigger["id"]))
+        history = incident_queries.incident_history(svc, who, int(trigger["id"]))
+    except ActionError as exc:
+        return html.P(exc.message, className="rev-empty")
+    return [html.H3(t("rev.inc.history_of", lang).format(code=view.get("code") or view["id"])),
+            html.Ol(timeline(history, lang, city_names(svc.city, lang), svc.settings.timezone),
+                    className="disp-timeline rev-timeline")]
+
+
 def hot_spots(category: str | None, data: dict):
     lang = current_lang()
     query = _query(data)
     query = evaluation.ReviewQuery(query.kind, query.first, query.last, query.filters, category or None)
-    return charts.heat_circles(evaluation.hot_spots(services(), identity(), query), lang)
+    svc = services()
+    cells = evaluation.hot_spots(svc, identity(), query)
+    from dashboard.services.review_report import place_name
+    for c in cells[:40]:   # the worst ones named as people know the place (district, nearest road)
+        c["place"] = place_name(svc.city, c["lon"], c["lat"], lang)
+    return charts.heat_circles(cells, lang)
 
 
 def replay_steps(data: dict):
@@ -112,7 +140,7 @@ def register(app) -> None:
         State(ids.QUERY, "data"), prevent_initial_call=True,
     )(choose_period)
     app.callback(
-        Output(ids.QUERY, "data", allow_duplicate=True),
+        Output(ids.QUERY, "data", allow_duplicate=True), Output(ids.SCROLL, "data"),
         Input({"type": ids.ROW, "code": ALL}, "n_clicks"), Input({"type": ids.CRUMB, "depth": ALL}, "n_clicks"),
         State(ids.QUERY, "data"), State(ids.DIMENSION, "data"), prevent_initial_call=True,
     )(drill)
@@ -121,9 +149,18 @@ def register(app) -> None:
         Output(ids.PERIOD_NOTE, "children"), Output(ids.LEAGUE_TITLE, "children"), Output(ids.DIMENSION, "data"),
         Output(ids.EXPORT_PDF, "href"), Output(ids.EXPORT_CSV, "href"), Output(ids.EXPORT_XLSX, "href"),
         Output(ids.DAILY, "figure"), Output(ids.WEEKLY, "figure"), Output(ids.ENV, "children"),
-        Output(ids.DEFINITION, "hidden"), Output(ids.FIGURE, "data"),
+        Output(ids.DEFINITION, "hidden"), Output(ids.FIGURE, "data"), Output(ids.DRILL_HINT, "hidden"),
         Input(ids.QUERY, "data"),
     )(load)
+    # a tap on a row (or a crumb) keeps the table in view: the page does not jump away from it
+    app.clientside_callback(
+        """(children, pending) => {
+            if (!pending) { return window.dash_clientside.no_update; }
+            const title = document.getElementById('rev-league-title');
+            if (title) { title.scrollIntoView({block: 'start'}); }
+            return null;
+        }""", Output(ids.SCROLL, "data", allow_duplicate=True), Input(ids.LEAGUE, "children"), State(ids.SCROLL, "data"),
+        prevent_initial_call=True)
     app.callback(
         Output(ids.DEFINITION, "children"), Output(ids.DEFINITION, "hidden", allow_duplicate=True),
         Output(ids.FIGURE, "data", allow_duplicate=True),
@@ -134,6 +171,8 @@ def register(app) -> None:
         Input(ids.INCIDENTS_BTN, "n_clicks"), State(ids.FIGURE, "data"), State(ids.QUERY, "data"),
         prevent_initial_call=True,
     )(show_incidents)
+    app.callback(Output(ids.HISTORY, "children"), Input({"type": ids.HISTORY_TYPE, "id": ALL}, "n_clicks"),
+                 prevent_initial_call=True)(show_history)
     app.callback(
         Output(ids.HEAT_LAYER, "children"),
         Input(ids.HEAT_CATEGORY, "value"), Input(ids.QUERY, "data"),

@@ -35,7 +35,7 @@ def load_snapshot(_reload: int | None, mode: str | None):
     snap = wall_snapshot(svc, who.department if who and who.role == "operator" else None)
     live = no_update if mode == "poll" else live_config(svc.settings, snap["bus_last_id"], "/wall")
     return (snap["segments"], snap["stations"], snap["incidents"], snap["alerts"], snap["figures"], snap["events"],
-            snap["feeds"], snap["hourly_new"], live)
+            snap["feeds"], {"hourly": snap["hourly_new"], "recent": snap.get("recent")}, live)
 
 
 def heartbeat(_n: int | None) -> dict:

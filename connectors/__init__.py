@@ -7,16 +7,19 @@ from typing import Any
 from .base import Connector
 
 KNOWN = ("open311", "traffic", "gtfs_rt", "sensorthings", "cap",
-         "gtfs_rt_trip_updates", "gtfs_rt_alerts", "datex2", "openaq", "eido")
+         "gtfs_rt_trip_updates", "gtfs_rt_alerts", "datex2", "openaq", "eido", "mqtt_sta", "mqtt_devices")
 _URL_SETTING = {"open311": "open311_url", "traffic": "traffic_ws_url", "gtfs_rt": "gtfs_rt_url",
                 "sensorthings": "sensorthings_url", "cap": "cap_url",
                 "gtfs_rt_trip_updates": "gtfs_rt_trip_updates_url", "gtfs_rt_alerts": "gtfs_rt_alerts_url",
-                "datex2": "datex2_url", "openaq": "openaq_url", "eido": "eido_url"}
+                "datex2": "datex2_url", "openaq": "openaq_url", "eido": "eido_url",
+                "mqtt_sta": "mqtt_url", "mqtt_devices": "mqtt_url"}
+# what, besides its URL, an optional connector needs before it joins by itself
+_ALSO_NEEDS = {"mqtt_sta": "mqtt_sensorthings_datastreams", "mqtt_devices": "mqtt_topics"}
 
 
 # the `connectors` setting's default; with it, the optional connectors whose URL is set join in
 DEFAULT_SELECTION = ("open311", "traffic", "gtfs_rt", "sensorthings", "cap")
-OPTIONAL = ("gtfs_rt_trip_updates", "gtfs_rt_alerts", "datex2", "openaq", "eido")
+OPTIONAL = ("gtfs_rt_trip_updates", "gtfs_rt_alerts", "datex2", "openaq", "eido", "mqtt_sta", "mqtt_devices")
 
 
 def build_connectors(settings: Any, endpoints: Any = None) -> list[Connector]:
@@ -37,7 +40,8 @@ def build_connectors(settings: Any, endpoints: Any = None) -> list[Connector]:
 
     names = [n.strip() for n in (settings.connectors or "").split(",") if n.strip()]
     if tuple(names) == DEFAULT_SELECTION:
-        names += [n for n in OPTIONAL if getattr(settings, _URL_SETTING[n], "")]
+        names += [n for n in OPTIONAL if getattr(settings, _URL_SETTING[n], "")
+                  and (n not in _ALSO_NEEDS or getattr(settings, _ALSO_NEEDS[n], ""))]
     unknown = [n for n in names if n not in KNOWN]
     if unknown:
         raise ValueError(f"unknown connector(s) {', '.join(unknown)}; known: {', '.join(KNOWN)}")
@@ -55,16 +59,25 @@ def build_connectors(settings: Any, endpoints: Any = None) -> list[Connector]:
         elif name == "sensorthings":
             out.append(SensorThingsConnector(url, **polling))
         elif name == "cap":
-            out.append(CapConnector(url, **polling))
+            out.append(CapConnector(url, max_messages=int(getattr(settings, "cap_max_messages", 200)), **polling))
         elif name in ("gtfs_rt_trip_updates", "gtfs_rt_alerts"):   # one GTFS-rt feed each, named apart
             out.append(GtfsRtConnector(url, name=name, **polling))
         elif name == "datex2":
             out.append(Datex2Connector(url, username=settings.datex2_username, password=settings.datex2_password,
+                                       max_bytes=int(float(getattr(settings, "datex2_max_mb", 512)) * 1_000_000),
                                        **common, poll_seconds=_poll(settings, "datex2")))
         elif name == "openaq":
             out.append(OpenAQConnector(url, parse_locations_setting(settings.openaq_locations),
                                        api_key=settings.openaq_api_key, **common,
                                        poll_seconds=_poll(settings, "openaq")))
+        elif name == "mqtt_sta":
+            from .mqtt_sta import SensorThingsMqttConnector, parse_devices_setting
+            out.append(SensorThingsMqttConnector(url, parse_devices_setting(settings.mqtt_sensorthings_datastreams),
+                                                 client_id=settings.mqtt_client_id, **common))
+        elif name == "mqtt_devices":
+            from .mqtt_devices import MqttDevicesConnector, parse_mappings
+            out.append(MqttDevicesConnector(url, parse_mappings(settings.mqtt_topics),
+                                            client_id=settings.mqtt_client_id, **common))
         else:
             out.append(EidoConnector(url, token=settings.eido_token, username=settings.eido_username,
                                      password=settings.eido_password, **common, poll_seconds=_poll(settings, "eido")))

@@ -17,184 +17,197 @@ None, never -1. A flow of -1 is missing too, and so is any value marked dataErro
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Any
+from typing import Any, BinaryIO, Iterator
 
-from dashboard.domain.events import SEGMENT_SPEED, Event
+from dashboard.domain.events import Event
 
 from . import parsing as p
 from .base import HttpError, IngestSink, PollingConnector, save_newer_time
 from .errors import ParseError
 from .http import credential_headers, explain_refusal
 from .parsing import Parsed, Reject
-from .xml_safe import children, local, namespace, parse_xml, to_text
+from .xml_safe import local, namespace, to_text
+from .xml_stream import START_EVENT, EventBatches, open_payload
+from .datex2_sites import (_ROLES, PUBLICATION, SITE, _basic_value, _careful_site_event,  # noqa: F401
+                           _site_event, _site_from, xsi_type)
 
 NAME = "datex2"
 DATEX_NS = "http://datex2.eu/schema/"
-XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 MEASURED = "MeasuredDataPublication"
-MISSING = -1.0                      # the suppliers' "no value" marker
-VALUE_WRAPPERS = ("measuredValue", "physicalQuantity")   # 2.x, 3
 
 
-def parse(data: bytes | str, *, source: str = NAME) -> Parsed:
-    """A DATEX II document → one event per siteMeasurements; bad sites become rejects."""
-    root = parse_xml(data, "d2LogicalModel")
+def parse(data: bytes | str, *, source: str = NAME, max_bytes: int | None = None) -> Parsed:
+    """A DATEX II document (plain or gzip) → one event per siteMeasurements; bad sites become rejects.
+    Collects what iter_items gives; the connector and `cityops parse` of a big file use iter_items."""
     out = Parsed()
-    i = 0
-    for publication in _measured_publications(root):
-        for site in children(publication, "siteMeasurements"):
-            where = f"siteMeasurements[{i}]"
-            i += 1
-            try:
-                out.append(_site_event(site, where, source))
-            except (ParseError, ValueError, OverflowError) as exc:
-                out.rejects.append(Reject(to_text(site), p.item_failure(exc, where)))
+    for item in iter_items(data, source=source, max_bytes=max_bytes):
+        (out.rejects if isinstance(item, Reject) else out).append(item)
     return out
 
 
-def xsi_type(elem: ET.Element) -> str | None:
-    """The local part of an xsi:type ("roa:TrafficSpeed" → "TrafficSpeed")."""
-    value = elem.get(XSI_TYPE)
-    return value.rsplit(":", 1)[-1].strip() if value else None
+PUBLICATIONS = ("payloadPublication", "payload")   # 2.x, 3
+START = START_EVENT
 
 
-def _measured_publications(root: ET.Element) -> list[ET.Element]:
-    if local(root.tag) == "Envelope":   # some servers answer inside a SOAP envelope
-        body = next((c for c in root if local(c.tag) == "Body"), None)
-        root = next(iter(body), None) if body is not None else None
-        if root is None:
-            raise ParseError("a SOAP envelope without a DATEX II document in its Body", "Envelope")
+def iter_items(payload: bytes | str | BinaryIO, *, source: str = NAME,
+               max_bytes: int | None = None) -> Iterator[Event | Reject]:
+    """An Event or a Reject per siteMeasurements, read streaming (gzip or plain; 2.x or 3; inside a
+    SOAP envelope or not): each site's element is dropped once read, so memory stays flat however
+    big the publication. ParseError (TooLarge past max_bytes unzipped) when the document is unusable —
+    possibly after some items were given, if it breaks part-way."""
+    stream = open_payload(payload, max_bytes=max_bytes, what="d2LogicalModel")
+    depth = 0
+    first: list[str] = []    # local names of the first three open elements (Envelope/Body/root)
+    soap = False
+    datex_depth = 0          # depth of the DATEX II root element (1, or 3 inside a SOAP Body)
+    root_name = "d2LogicalModel"
+    publication: ET.Element | None = None
+    pub_depth = 0            # depth of the publication being read; 0: none
+    pub_measured = False
+    kinds: list[str] = []    # each publication's type, for the message when none is measured data
+    pub_name = ""
+    sites = 0
+    roles: dict = {}         # tag → what it is (_ROLES), for the one pass over each site
+    wants: dict = {}         # an xsi:type as written → the value container it wants
+    limit = 4                # start events deeper than this need no look (inside a publication, or too deep)
+    ends_only = False        # in a measured publication: start events switched off, sites found by name
+    # the site being read (ends_only): its values so far, and anything that sends it the careful way
+    flows: list[int] = []
+    speeds: list[tuple[float, int | None]] = []
+    pending: int | None = None
+    odd = False
+    container = leaf = site_ref = time_elem = None
+    container_role = 0
+    events = EventBatches(stream, "d2LogicalModel")
+    for queue in events:
+        take = queue.popleft
+        while queue:   # the hot loop: millions of events in a big publication
+            event, elem = take()
+            if event is START:
+                if ends_only:
+                    continue   # queued before the switch
+                depth += 1
+                if depth > limit:
+                    continue
+                name = local(elem.tag)
+                if depth <= 3:
+                    first.append(name)
+                if depth == 1 and name == "Envelope":
+                    soap, root_name = True, "Envelope"
+                elif depth == 1 or (soap and not datex_depth and depth == 3 and first[1] == "Body"):
+                    _check_datex(elem)
+                    datex_depth, root_name = depth, name
+                if (datex_depth and depth in (datex_depth, datex_depth + 1) and name in PUBLICATIONS
+                        and namespace(elem.tag).startswith(DATEX_NS)):
+                    kind = xsi_type(elem)
+                    kinds.append(kind or "untyped")
+                    publication, pub_depth, pub_name, pub_measured = elem, depth, name, kind in (MEASURED, None)
+                    limit = depth
+                    if pub_measured:   # from here on only its siteMeasurements matter: half the events
+                        ends_only = True
+                        events.ends_only()
+                continue
+            if ends_only:   # one pass: each element read as it ends, the site's event made at its end
+                role = roles.get(elem.tag)
+                if role is None:
+                    role = roles[elem.tag] = _ROLES.get(local(elem.tag), 0)
+                if not role:
+                    continue
+                if role == 3 or role == 5:        # a value (vehicleFlowRate, speed)
+                    if leaf is None:
+                        leaf = elem
+                elif role == 2 or role == 4:      # its container (vehicleFlow, averageVehicleSpeed)
+                    if container is None:
+                        container, container_role = elem, role
+                elif role == 1:                   # basicData: the value is complete
+                    got = _basic_value(elem, container, container_role, leaf, wants)
+                    container = leaf = None
+                    if got is None:
+                        odd = True
+                    elif got[0] == 1:
+                        pending = got[1]
+                        if pending is not None:
+                            flows.append(pending)
+                    elif got[0] == 2:
+                        if got[1] is not None:
+                            speeds.append((got[1], pending))
+                        pending = None
+                elif role == 6:
+                    if site_ref is None:
+                        site_ref = elem
+                elif role == 7:
+                    if time_elem is None:
+                        time_elem = elem
+                elif role == 9:
+                    odd = True
+                elif role == SITE:
+                    where = f"siteMeasurements[{sites}]"
+                    sites += 1
+                    try:
+                        yield (_careful_site_event(elem, where, source) if odd else
+                               _site_from(elem, where, source, site_ref, time_elem, flows, speeds))
+                    except (ParseError, ValueError, OverflowError) as exc:
+                        yield Reject(to_text(elem), p.item_failure(exc, where))
+                    if publication is not None:
+                        try:
+                            publication.remove(elem)   # read: drop it
+                        except ValueError:             # not where the schema puts it: empty it at least
+                            elem.clear()
+                    else:
+                        elem.clear()
+                    flows, speeds, pending, odd = [], [], None, False
+                    container = leaf = site_ref = time_elem = None
+                elif role == PUBLICATION and namespace(elem.tag).startswith(DATEX_NS):
+                    if elem is publication:
+                        publication = None
+                    else:   # a later payload of a v3 container, seen at its end only
+                        kinds.append(xsi_type(elem) or "untyped")
+                        elem.clear()
+                continue
+            depth -= 1
+            if depth != pub_depth:
+                if elem is publication:   # its end: it holds nothing any more
+                    publication, pub_depth, limit = None, 0, 4
+                continue
+            if publication is not None:   # a direct child of a publication that is not measured data
+                publication.remove(elem)
+    if soap and not datex_depth:
+        raise ParseError("a SOAP envelope without a DATEX II document in its Body", "Envelope")
+    if not kinds:
+        raise ParseError("no payloadPublication (DATEX II 2) or payload (DATEX II 3) in it", root_name)
+    if not sites and MEASURED not in kinds:
+        raise ParseError(f"expected a {MEASURED}, got {', '.join(sorted(set(kinds)))}", pub_name)
+
+
+def _check_datex(root: ET.Element) -> None:
     if not namespace(root.tag).startswith(DATEX_NS):
         raise ParseError(f"namespace {namespace(root.tag) or '(none)'!r} of <{local(root.tag)}> is not "
                          f"DATEX II ({DATEX_NS}…)", local(root.tag))
-    if local(root.tag) in ("payloadPublication", "payload"):
-        candidates = [root]
-    else:
-        candidates = [c for c in root if local(c.tag) in ("payloadPublication", "payload")]
-    if not candidates:
-        raise ParseError("no payloadPublication (DATEX II 2) or payload (DATEX II 3) in it", local(root.tag))
-    measured = [c for c in candidates if xsi_type(c) == MEASURED
-                or (xsi_type(c) is None and children(c, "siteMeasurements"))]
-    if not measured:
-        kinds = ", ".join(sorted({xsi_type(c) or "untyped" for c in candidates}))
-        raise ParseError(f"expected a {MEASURED}, got {kinds}", local(candidates[0].tag))
-    return measured
-
-
-def _site_event(site: ET.Element, where: str, source: str) -> Event:
-    ref = _first(site, "measurementSiteReference")
-    if ref is None:
-        raise ParseError("missing", f"{where}.measurementSiteReference")
-    site_id = p.text(ref.get("id"), f"{where}.measurementSiteReference@id", required=True)
-    at = p.timestamp(_time_text(_first(site, "measurementTimeDefault")), f"{where}.measurementTimeDefault")
-    flows: list[int] = []
-    speeds: list[tuple[float, int | None]] = []   # (speed, the flow given just before it)
-    pending_flow: int | None = None
-    for j, wrapper in enumerate(c for c in site if local(c.tag) in VALUE_WRAPPERS):
-        here = f"{where}.{local(wrapper.tag)}[{wrapper.get('index') or j + 1}]"
-        for basic in (e for e in wrapper.iter() if local(e.tag) == "basicData"):
-            kind = xsi_type(basic) or _guess_kind(basic)
-            if kind == "TrafficFlow":
-                flow = _flow(basic, here)
-                pending_flow = flow
-                if flow is not None:
-                    flows.append(flow)
-            elif kind == "TrafficSpeed":
-                speed = _speed(basic, here)
-                if speed is not None:
-                    speeds.append((speed, pending_flow))
-                pending_flow = None
-    payload = {"segment_id": site_id, "speed_kmh": _mean_speed(speeds),
-               "flow_vph": sum(flows) if flows else None}
-    return Event(source, SEGMENT_SPEED, f"{site_id}@{p.iso_z(at)}", at, payload)
-
-
-def _first(elem: ET.Element, name: str) -> ET.Element | None:
-    return next((c for c in elem if local(c.tag) == name), None)
-
-
-def _time_text(elem: ET.Element | None) -> str | None:
-    """2.x gives the time as the element's text; 3 may nest it (measurementTimeDefault/timeValue)."""
-    if elem is None:
-        return None
-    for e in elem.iter():
-        if (e.text or "").strip():
-            return e.text.strip()
-    return None
-
-
-def _guess_kind(basic: ET.Element) -> str | None:
-    names = {local(e.tag) for e in basic.iter()}
-    if "averageVehicleSpeed" in names:
-        return "TrafficSpeed"
-    if "vehicleFlowRate" in names:
-        return "TrafficFlow"
-    return None
-
-
-def _marked_in_error(value: ET.Element) -> bool:
-    flag = value.get("dataError")
-    if flag is None:
-        flag = next(((c.text or "").strip() for c in value if local(c.tag) == "dataError"), None)
-    return (flag or "").lower() in ("true", "1")
-
-
-def _leaf(basic: ET.Element, container: str, leaf: str) -> tuple[ET.Element, str | None] | None:
-    """(the value element, its text) — None when this basicData does not carry such a value."""
-    value = next((e for e in basic.iter() if local(e.tag) == container), None)
-    if value is None:
-        return None
-    text = next(((e.text or "").strip() for e in value.iter() if local(e.tag) == leaf), None)
-    return value, text
-
-
-def _speed(basic: ET.Element, where: str) -> float | None:
-    found = _leaf(basic, "averageVehicleSpeed", "speed")
-    if found is None or _marked_in_error(found[0]):
-        return None
-    value, raw = found
-    speed = p.number(raw, f"{where}.averageVehicleSpeed.speed")
-    if speed == MISSING or value.get("numberOfInputValuesUsed", "").strip() == "0":
-        return None
-    if speed < 0:
-        raise ParseError(f"negative speed {speed}", f"{where}.averageVehicleSpeed.speed")
-    return speed
-
-
-def _flow(basic: ET.Element, where: str) -> int | None:
-    found = _leaf(basic, "vehicleFlow", "vehicleFlowRate")
-    if found is None or _marked_in_error(found[0]):
-        return None
-    flow = p.number(found[1], f"{where}.vehicleFlow.vehicleFlowRate")
-    if flow == MISSING:
-        return None
-    if flow < 0:
-        raise ParseError(f"negative flow {flow}", f"{where}.vehicleFlow.vehicleFlowRate")
-    return int(round(flow))   # the schema says whole vehicles per hour; some suppliers send 360.0
-
-
-def _mean_speed(speeds: list[tuple[float, int | None]]) -> float | None:
-    if not speeds:
-        return None
-    weights = [w for _, w in speeds]
-    if all(w is not None for w in weights) and sum(weights) > 0:
-        return round(sum(s * w for s, w in speeds) / sum(weights), 1)
-    return round(sum(s for s, _ in speeds) / len(speeds), 1)
 
 
 class Datex2Connector(PollingConnector):
     """Polls a DATEX II pull service (a MeasuredDataPublication snapshot, 2.x or 3) every
     poll_seconds. Credentials: HTTP Basic (username/password), as national access points use.
+    Publications come as they are published: plain XML, a gzip file (.xml.gz, application/x-gzip)
+    or Content-Encoding: gzip, up to max_bytes unzipped (the datex2_max_mb setting). The body goes
+    to a temporary file and is read streaming; events go to ingest in batches of BATCH, so memory
+    does not grow with the publication.
 
     It asks with If-Modified-Since (the Last-Modified of the previous answer): a 304 is "nothing
     new". The checkpoint is the newest measurement time delivered; it never moves back, and an
     older snapshot (a lagging cache) is still delivered, for ingest stores each version once and
-    never lets an older reading overwrite a newer one."""
+    never lets an older reading overwrite a newer one. A publication that breaks part-way keeps
+    the sites read before the break and dead-letters the break (with the head of the file)."""
 
-    def __init__(self, url: str, *, name: str = NAME, username: str = "", password: str = "", **kw: Any) -> None:
+    BATCH = 2000
+
+    def __init__(self, url: str, *, name: str = NAME, username: str = "", password: str = "",
+                 max_bytes: int = 512_000_000, **kw: Any) -> None:
         super().__init__(name, **kw)
         self.url = url
-        self.headers = {"Accept": "application/xml", **credential_headers(username=username, password=password)}
+        self.max_bytes = int(max_bytes)
+        self.headers = {"Accept": "application/xml, application/x-gzip;q=0.9, */*;q=0.1",
+                        "Accept-Encoding": "gzip", **credential_headers(username=username, password=password)}
         self.last_modified: str | None = None
 
     def poll(self, sink: IngestSink) -> tuple[int, str]:
@@ -202,13 +215,41 @@ class Datex2Connector(PollingConnector):
         if self.last_modified:
             headers["If-Modified-Since"] = self.last_modified
         try:
-            response = self.get(self.url, headers=headers)
+            response = self.http.download(self.url, headers=headers, stop=self.stop_event, max_bytes=self.max_bytes)
         except HttpError as exc:
             raise explain_refusal(exc, "CITYOPS_DATEX2_USERNAME and CITYOPS_DATEX2_PASSWORD") from None
-        if response.status == 304:
-            return 0, "not modified since the last poll"
-        parsed = self.parse_payload(sink, response.body, parse, source=self.name)
-        count = self.deliver(sink, parsed)
+        try:
+            if response.status == 304:
+                return 0, "not modified since the last poll"
+            count, rejects, newest = self._deliver_stream(sink, response.file)
+        finally:
+            response.close()
         self.last_modified = response.headers.get("Last-Modified") or None
-        save_newer_time(sink, self.name, max((e.observed_at for e in parsed), default=None))
-        return count, f"{count} site readings" + (f", {len(parsed.rejects)} rejected" if parsed.rejects else "")
+        save_newer_time(sink, self.name, newest)
+        return count, f"{count} site readings" + (f", {rejects} rejected" if rejects else "")
+
+    def _deliver_stream(self, sink: IngestSink, file) -> tuple[int, int, Any]:
+        count = rejects = 0
+        newest = None
+        batch = Parsed()
+        try:
+            for item in iter_items(file, source=self.name, max_bytes=self.max_bytes):
+                if isinstance(item, Reject):
+                    batch.rejects.append(item)
+                    rejects += 1
+                else:
+                    batch.append(item)
+                    newest = item.observed_at if newest is None or item.observed_at > newest else newest
+                if len(batch) + len(batch.rejects) >= self.BATCH:
+                    count += self.deliver(sink, batch)
+                    batch = Parsed()
+        except ParseError as exc:
+            count += self.deliver(sink, batch)
+            file.seek(0)
+            head = file.read(65537)
+            self.dead_letter(sink, head[:65536], str(exc) if len(head) <= 65536
+                             else f"{exc} (the first 64 KB of the answer are kept here)")
+            save_newer_time(sink, self.name, newest)
+            raise
+        count += self.deliver(sink, batch)
+        return count, rejects, newest

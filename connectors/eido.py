@@ -6,7 +6,8 @@ locationByValue), calls, notes and more. A document may also be an array of EIDO
 becomes one case_report with source "eido" (the event kinds are fixed; an emergency incident is a
 case like any other, only its category says emergency):
 
-- source_id: incidentTrackingIdentifier; updated_at: the incident's lastUpdateTimeStamp (so a
+- source_id: the Incident component's `$id`, its incident tracking identifier (NENA-STA-021.1b;
+  incidentTrackingIdentifier, which some senders of earlier drafts use, when there is no `$id`); updated_at: the incident's lastUpdateTimeStamp (so a
   later EIDO of the same incident is a newer version); observed_at: the first call's
   callStartTimestamp, else the same as updated_at.
 - service_code: the incident type mapped to our category by CATEGORY_RULES below;
@@ -17,6 +18,8 @@ case like any other, only its category says emergency):
   (gml Point/Circle/Ellipse pos, "lat lon"; a Polygon's vertex mean; civicAddress) or a GeoJSON
   Point (object or text), with locationDescriptionText as the address when there is no civic one.
 Personal data of callers (personComponent) is not carried over.
+The Incident component is optional (a call transfer EIDO carries calls, locations and people only):
+such an EIDO is valid and is skipped with its reason (Parsed.skipped), not rejected.
 """
 from __future__ import annotations
 
@@ -61,9 +64,10 @@ def parse(data: bytes | str, *, source: str = NAME) -> Parsed:
     """An EIDO, or an array of EIDOs → one case_report per incident; bad ones become rejects."""
     doc = p.load_json(data, "eido")
     if isinstance(doc, dict):
-        if not isinstance(doc.get("incidentComponent"), (dict, list)):
-            raise ParseError("missing: not an EIDO" if "incidentComponent" not in doc else "expected an object",
-                             "incidentComponent")
+        if doc.get("incidentComponent") is None and not looks_like_eido(doc):
+            raise ParseError("not an EIDO: no $id, eidoVersion or …Component member", "eido")
+        if doc.get("incidentComponent") is not None and not isinstance(doc["incidentComponent"], (dict, list)):
+            raise ParseError("expected an object", "incidentComponent")
         documents, single = [doc], True
     elif isinstance(doc, list):
         documents, single = doc, False
@@ -79,6 +83,9 @@ def parse(data: bytes | str, *, source: str = NAME) -> Parsed:
         except ParseError as exc:
             out.rejects.append(Reject(p.dump_raw(item), str(exc)))
             continue
+        if not incidents:
+            out.skipped.append(Reject(p.dump_raw(item), f"{_join(at, 'incidentComponent')}: none in this EIDO "
+                                      f"{_eido_id(item)}(e.g. a call transfer): no case to make"))
         for suffix, incident in incidents:
             where = _join(at, "incidentComponent" + suffix)
             try:
@@ -86,6 +93,18 @@ def parse(data: bytes | str, *, source: str = NAME) -> Parsed:
             except (ParseError, ValueError, TypeError, OverflowError) as exc:
                 out.rejects.append(Reject(p.dump_raw(item), p.item_failure(exc, where)))
     return out
+
+
+def looks_like_eido(doc: dict) -> bool:
+    """An EIDO object (every member but the prologue is optional): an $id with an EIDO version, or
+    any of its …Component members."""
+    return ("eidoVersion" in doc or "issuingElementIdentification" in doc
+            or any(isinstance(k, str) and k.endswith("Component") for k in doc))
+
+
+def _eido_id(doc: dict) -> str:
+    value = doc.get("$id")
+    return f"{str(value)[:120]} " if isinstance(value, (str, int)) and str(value).strip() else ""
 
 
 def _join(at: str, name: str) -> str:
@@ -99,14 +118,21 @@ def _incidents(doc: dict, at: str) -> list[tuple[str, Any]]:
         return [("", value)]
     if isinstance(value, list) and value:
         return [(f"[{j}]", v) for j, v in enumerate(value)]
-    raise ParseError("missing" if value in (None, []) else "expected an object", _join(at, "incidentComponent"))
+    if value in (None, []):
+        if looks_like_eido(doc):
+            return []   # valid: the Incident component is optional
+        raise ParseError("missing, and no other EIDO member either", _join(at, "incidentComponent"))
+    raise ParseError("expected an object", _join(at, "incidentComponent"))
 
 
 def _event(doc: dict, at: str, incident: Any, where: str, source: str) -> Event:
     if not isinstance(incident, dict):
         raise ParseError(f"expected an object, got {type(incident).__name__}", where)
-    tracking_id = p.text(incident.get("incidentTrackingIdentifier"), f"{where}.incidentTrackingIdentifier",
-                         required=True)
+    # the incident tracking identifier is the Incident component's $id (NENA-STA-021.1b)
+    if incident.get("$id") is not None:
+        tracking_id = p.text(incident.get("$id"), f"{where}.$id", required=True)
+    else:
+        tracking_id = p.text(incident.get("incidentTrackingIdentifier"), f"{where}.$id", required=True)
     updated = _updated_at(incident, where) or _updated_at(doc, at)
     if updated is None:
         raise ParseError("missing (on the incident and on the EIDO)", f"{where}.lastUpdateTimeStamp")
@@ -238,4 +264,5 @@ class EidoConnector(PollingConnector):
         parsed = self.parse_payload(sink, body, parse, source=self.name)
         count = self.deliver(sink, parsed)
         save_newer_time(sink, self.name, max((e.updated_at for e in parsed), default=None))
-        return count, f"{count} incidents" + (f", {len(parsed.rejects)} rejected" if parsed.rejects else "")
+        return count, (f"{count} incidents" + (f", {len(parsed.rejects)} rejected" if parsed.rejects else "")
+                       + (f", {len(parsed.skipped)} without an incident skipped" if parsed.skipped else ""))

@@ -68,12 +68,12 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("open311-xml", "Open311 GeoReport v2 requests.xml", _open311(expect_xml=True)),
     Format("gtfs-rt", "GTFS-realtime FeedMessage (protobuf): VehiclePositions, TripUpdates, Alerts",
            lambda d: gtfs_rt.parse(d)),
-    Format("datex2", "DATEX II 2.x/3 MeasuredDataPublication (XML)", lambda d: datex2.parse(d)),
+    Format("datex2", "DATEX II 2.x/3 MeasuredDataPublication (XML, or gzip .xml.gz)", lambda d: datex2.parse(d)),
     Format("traffic-json", "the segment-speed WebSocket message (JSON)", lambda d: traffic.parse(d)),
     Format("sensorthings", "SensorThings Observations page, Datastream($expand=Thing,ObservedProperty) inline",
            sensorthings_inline),
     Format("openaq", 'OpenAQ v3 {"location": …, "latest": …}', lambda d: openaq.parse_joined(d)),
-    Format("cap", "OASIS CAP 1.2 alert (XML)", lambda d: cap.parse(d)),
+    Format("cap", "OASIS CAP 1.0/1.1/1.2 alert (XML)", lambda d: cap.parse(d)),
     Format("eido", "NENA EIDO JSON incident(s)", lambda d: eido.parse(d)),
 )}
 

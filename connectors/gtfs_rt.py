@@ -4,6 +4,15 @@ trip_update (connectors.gtfs_rt_trips), Alert → alert (connectors.gtfs_rt_aler
 Optional fields the feed leaves out stay None (never 0): HasField decides, not the proto default.
 An agency usually serves three feeds (vehicle positions, trip updates, alerts) at three URLs; one
 connector per URL reads whichever entities its feed carries.
+
+FULL_DATASET and DIFFERENTIAL feeds alike. What leaves the map: a vehicle whose entity is deleted
+(is_deleted, in a differential feed; a full feed should not carry it and its deletions are not read)
+or — in a full feed — that is no longer in it becomes a
+vehicle_position event with payload {"vehicle_id", "gone": true}; a deleted trip update (or one gone
+from a full feed) a trip_update event {"trip_id", "gone": true}: ingest takes the vehicle, or the
+vehicles serving that trip, off the live state and the map. A deleted entity that carries no body
+is known by the entity id it had (the connector remembers entity → vehicle / trip), else its id is
+taken as the vehicle's. Only what this connector delivered is ever taken off.
 """
 from __future__ import annotations
 
@@ -35,6 +44,10 @@ class GtfsFeed(Parsed):
     full_dataset: bool = True
     alert_ids: set[str]
     deleted_ids: set[str]
+    vehicles: dict[str, str]           # entity id → vehicle id, of the vehicles in the feed
+    trips: dict[str, str]              # entity id → trip id, of the trip updates in the feed
+    deleted_vehicles: dict[str, str]   # the same, of deleted entities that still carry their body
+    deleted_trips: dict[str, str]
 
 
 VehicleFeed = GtfsFeed   # the name it had when it read vehicle positions only
@@ -57,6 +70,7 @@ def parse(data: bytes, *, source: str = NAME, received_at: datetime | None = Non
     out.header_timestamp = feed.header.timestamp if feed.header.HasField("timestamp") else None
     out.full_dataset = feed.header.incrementality == gtfs_realtime_pb2.FeedHeader.FULL_DATASET
     out.alert_ids, out.deleted_ids = set(), set()
+    out.vehicles, out.trips, out.deleted_vehicles, out.deleted_trips = {}, {}, {}, {}
     fallback = out.header_timestamp
     try:
         sent = datetime.fromtimestamp(fallback, timezone.utc) if fallback is not None else None
@@ -67,7 +81,18 @@ def parse(data: bytes, *, source: str = NAME, received_at: datetime | None = Non
         if entity.is_deleted:
             if entity.id:
                 out.deleted_ids.add(entity.id)
+                vehicle, trip = _ids(entity)
+                if vehicle:
+                    out.deleted_vehicles[entity.id] = vehicle
+                if trip:
+                    out.deleted_trips[entity.id] = trip
             continue
+        if entity.id:
+            vehicle, trip = _ids(entity)
+            if vehicle and entity.HasField("vehicle"):
+                out.vehicles[entity.id] = vehicle
+            if trip and entity.HasField("trip_update"):
+                out.trips[entity.id] = trip
         where = f"entity[{i}]" + (f"(id {entity.id})" if entity.id else "")
         if entity.HasField("alert"):
             out.alert_ids.add(entity.id)
@@ -83,6 +108,17 @@ def parse(data: bytes, *, source: str = NAME, received_at: datetime | None = Non
                 reason = str(exc) if isinstance(exc, ParseError) else f"{where}.{part}: {exc}"
                 out.rejects.append(Reject(text_format.MessageToString(entity, as_utf8=True), reason))
     return out
+
+
+def _ids(entity: Any) -> tuple[str | None, str | None]:
+    """The vehicle id (of a VehiclePosition) and trip id (of a TripUpdate) an entity names."""
+    vehicle = trip = None
+    if entity.HasField("vehicle"):
+        v = entity.vehicle
+        vehicle = (v.vehicle.id if v.HasField("vehicle") else "") or entity.id or None
+    if entity.HasField("trip_update") and entity.trip_update.HasField("trip"):
+        trip = entity.trip_update.trip.trip_id or None
+    return vehicle, trip
 
 
 def _event(entity: Any, where: str, source: str, header_ts: int | None, received_at: datetime | None) -> Event:
@@ -137,8 +173,10 @@ class Checkpoint:
     and one that leaves the feed is ended). Stored as the header alone ("1749600900") while there
     are no alerts, else as JSON {"header": …, "alerts": {entity id: version}}."""
 
-    def __init__(self, header: int | None = None, alerts: dict[str, str] | None = None) -> None:
+    def __init__(self, header: int | None = None, alerts: dict[str, str] | None = None,
+                 vehicles: dict[str, str] | None = None, trips: dict[str, str] | None = None) -> None:
         self.header, self.alerts = header, dict(alerts or {})
+        self.vehicles, self.trips = dict(vehicles or {}), dict(trips or {})   # entity id → vehicle / trip id
 
     @classmethod
     def load(cls, value: str | None) -> "Checkpoint":
@@ -150,16 +188,21 @@ class Checkpoint:
         try:
             doc = json.loads(text)
             header = doc.get("header")
-            alerts = doc.get("alerts") or {}
-            return cls(int(header) if header is not None else None,
-                       {str(k): str(v) for k, v in alerts.items()})
+            maps = [{str(k): str(v) for k, v in (doc.get(name) or {}).items()}
+                    for name in ("alerts", "vehicles", "trips")]
+            return cls(int(header) if header is not None else None, *maps)
         except (ValueError, TypeError, AttributeError):
             return cls()   # unreadable: start afresh (ingest is idempotent)
 
     def dump(self) -> str:
-        if not self.alerts and self.header is not None:
+        if not self.alerts and not self.vehicles and not self.trips and self.header is not None:
             return str(self.header)
-        return json.dumps({"header": self.header, "alerts": self.alerts}, sort_keys=True)
+        doc: dict[str, Any] = {"header": self.header, "alerts": self.alerts}
+        if self.vehicles:
+            doc["vehicles"] = self.vehicles
+        if self.trips:
+            doc["trips"] = self.trips
+        return json.dumps(doc, sort_keys=True)
 
 
 class GtfsRtConnector(PollingConnector):
@@ -182,6 +225,7 @@ class GtfsRtConnector(PollingConnector):
                 count = self.deliver(sink, feed)
                 return count, f"an older feed (header {header} < {saved.header}): {count} new records"
         events, state = self._alerts_delta(feed, saved, now)
+        events += self._gone(feed, saved, state, now)
         delivered = Parsed(events, feed.rejects)
         count = self.deliver(sink, delivered)
         state.header = header if header is not None else saved.header
@@ -212,10 +256,53 @@ class GtfsRtConnector(PollingConnector):
         return events, Checkpoint(None, known)
 
 
+    def _gone(self, feed: GtfsFeed, saved: Checkpoint, state: Checkpoint, now: datetime) -> list[Event]:
+        """Vehicles and trips that left: deleted entities, and — from a full feed — what is no
+        longer in it. Fills state.vehicles / state.trips with what the feed now holds."""
+        try:
+            at = datetime.fromtimestamp(feed.header_timestamp, timezone.utc) if feed.header_timestamp else now
+        except (OverflowError, OSError, ValueError):
+            at = now
+        vehicles, trips = dict(saved.vehicles), dict(saved.trips)
+        gone_vehicles: dict[str, str] = {}
+        gone_trips: dict[str, str] = {}
+        if feed.full_dataset:
+            gone_vehicles = {k: v for k, v in vehicles.items() if k not in feed.vehicles}
+            gone_trips = {k: t for k, t in trips.items() if k not in feed.trips}
+            vehicles, trips = dict(feed.vehicles), dict(feed.trips)
+        else:
+            vehicles.update(feed.vehicles)
+            trips.update(feed.trips)
+        # is_deleted belongs to differential feeds; in a full one what is known and missing has gone already
+        for entity_id in (feed.deleted_ids if not feed.full_dataset else ()):
+            vehicle = feed.deleted_vehicles.get(entity_id) or vehicles.get(entity_id)
+            trip = feed.deleted_trips.get(entity_id) or trips.get(entity_id)
+            if trip:
+                gone_trips[entity_id] = trip
+            if vehicle or not trip:   # a bare deleted entity: its id is the vehicle's
+                gone_vehicles[entity_id] = vehicle or entity_id
+            vehicles.pop(entity_id, None)
+            trips.pop(entity_id, None)
+        still = set(vehicles.values())
+        stamp = int(at.timestamp())
+        events = [Event(self.name, VEHICLE_POSITION, f"{vid}@gone@{stamp}", at, {"vehicle_id": vid, "gone": True})
+                  for vid in sorted(set(gone_vehicles.values()) - still)]
+        events += [Event(self.name, TRIP_UPDATE, f"{tid}@gone@{stamp}", at, {"trip_id": tid, "gone": True})
+                   for tid in sorted(set(gone_trips.values()) - set(trips.values()))]
+        state.vehicles, state.trips = vehicles, trips
+        return events
+
+
 def _summary(parsed: Parsed) -> str:
     counts: dict[str, int] = {}
     for e in parsed:
         counts[e.kind] = counts.get(e.kind, 0) + 1
+    gone = sum(1 for e in parsed if e.payload.get("gone"))
+    for e in parsed:
+        if e.payload.get("gone"):
+            counts[e.kind] -= 1
     names = {VEHICLE_POSITION: "vehicles", TRIP_UPDATE: "trip updates", ALERT: "alerts"}
-    text = ", ".join(f"{n} {names.get(k, k)}" for k, n in counts.items()) or "0 vehicles"
+    text = ", ".join(f"{n} {names.get(k, k)}" for k, n in counts.items() if n) or "0 vehicles"
+    if gone:
+        text += f", {gone} gone"
     return text + (f", {len(parsed.rejects)} rejected" if parsed.rejects else "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,6 +50,11 @@ class HttpResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes = field(repr=False)
+    file: Any = field(default=None, repr=False)   # download(): the body in a temporary file instead
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
 
     @property
     def content_type(self) -> str:
@@ -128,7 +134,26 @@ class HttpClient:
                 if stop.wait(self.retry.delay(failures)):
                     raise Stopped() from None
 
-    def _once(self, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None) -> HttpResponse:
+    def download(self, url: str, *, headers: Mapping[str, str] | None = None, stop: threading.Event,
+                 max_bytes: int) -> HttpResponse:
+        """GET like get(), the body into a temporary file (response.file, at its start; close() it)
+        rather than memory, up to max_bytes — decoded: a Content-Encoding: gzip body counts unzipped."""
+        failures = 0
+        while True:
+            try:
+                return call_interruptibly(lambda: self._once(url, None, headers, to_file=max_bytes), stop,
+                                          self.timeout + 2.0, on_abandon=HttpResponse.close)
+            except SourceUnavailable:
+                failures += 1
+                if failures >= self.retry.attempts:
+                    raise
+                if stop.wait(self.retry.delay(failures)):
+                    raise Stopped() from None
+
+    def _once(self, url: str, params: Mapping[str, Any] | None, headers: Mapping[str, str] | None,
+              to_file: int | None = None) -> HttpResponse:
+        if to_file is not None:
+            return self._to_file(url, headers, to_file)
         where = public_url(url)
         deadline = time.monotonic() + self.timeout
         try:
@@ -155,6 +180,48 @@ class HttpClient:
         if response.status >= 500 or response.status == 429:
             raise SourceUnavailable(f"{where}: HTTP {response.status}")
         if response.status >= 400:
+            raise HttpError(f"{where}: HTTP {response.status}", response.status, response.body)
+        return response
+
+
+    def _to_file(self, url: str, headers: Mapping[str, str] | None, max_bytes: int) -> HttpResponse:
+        where = public_url(url)
+        deadline = time.monotonic() + self.timeout
+        out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        try:
+            with self.session.get(url, headers=headers, timeout=(self.timeout, self.timeout), stream=True) as r:
+                size = 0
+                if r.status_code < 300:
+                    for chunk in r.iter_content(256 * 1024):   # decoded: Content-Encoding gzip comes unzipped
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise ConnectorError(f"{where}: response larger than {max_bytes / 1e6:g} MB (the limit)")
+                        if time.monotonic() > deadline:
+                            raise SourceUnavailable(f"{where}: timed out after {self.timeout:g} s reading the body")
+                        out.write(chunk)
+                    body = b""
+                else:
+                    body = r.content[:65536]
+                out.seek(0)
+                response = HttpResponse(r.url, r.status_code, dict(r.headers), body, out)
+        except BaseException as exc:
+            out.close()
+            if isinstance(exc, requests.Timeout):
+                raise SourceUnavailable(f"{where}: timed out after {self.timeout:g} s") from None
+            if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+                raise SourceUnavailable(f"{where}: the connection broke while the body was being read") from None
+            if isinstance(exc, requests.exceptions.ContentDecodingError):
+                raise SourceUnavailable(f"{where}: the gzip body could not be decoded ({_short(exc)})") from None
+            if isinstance(exc, requests.ConnectionError):
+                raise SourceUnavailable(f"{where}: cannot connect ({_short(exc)})") from None
+            if isinstance(exc, requests.RequestException):
+                raise ConnectorError(f"{where}: {_short(exc)}") from None
+            raise
+        if response.status >= 500 or response.status == 429:
+            response.close()
+            raise SourceUnavailable(f"{where}: HTTP {response.status}")
+        if response.status >= 400:
+            response.close()
             raise HttpError(f"{where}: HTTP {response.status}", response.status, response.body)
         return response
 

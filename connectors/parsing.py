@@ -21,11 +21,16 @@ class Reject(NamedTuple):
 
 class Parsed(list):
     """The events parsed from one payload (it is a list of Event), plus `rejects`: the items that
-    were not valid, so that the caller dead-letters them and still ingests the rest."""
+    were not valid, so that the caller dead-letters them and still ingests the rest; and `skipped`:
+    valid items that carry nothing CityOps makes an event of (an EIDO without an incident, a GTFS-rt
+    entity of a kind the feed does not serve), each with its reason — said in the health detail and
+    by `cityops parse`, never dead-lettered (they are not errors)."""
 
-    def __init__(self, events: list[Event] | None = None, rejects: list[Reject] | None = None) -> None:
+    def __init__(self, events: list[Event] | None = None, rejects: list[Reject] | None = None,
+                 skipped: list[Reject] | None = None) -> None:
         super().__init__(events or [])
         self.rejects: list[Reject] = list(rejects or [])
+        self.skipped: list[Reject] = list(skipped or [])
 
     @property
     def events(self) -> list[Event]:

@@ -2,9 +2,12 @@
 tree is built (no entity expansion, no external entities), and every failure is a ParseError."""
 from __future__ import annotations
 
+import functools
+
 import xml.etree.ElementTree as ET
 from xml.parsers import expat
 
+from . import xml_limits
 from .errors import ParseError
 
 
@@ -24,7 +27,9 @@ def parse_xml(data: bytes | str, what: str = "payload") -> ET.Element:
         data = data.encode("utf-8")
     if not isinstance(data, (bytes, bytearray)):
         raise ParseError(f"expected bytes or text, got {type(data).__name__}", what)
+    xml_limits.check_size(data, what)
     scanner = expat.ParserCreate()
+    xml_limits.ElementBudget(what).watch(scanner)   # bytes, elements and depth bounded before any tree is built
     scanner.StartDoctypeDeclHandler = _forbid("a DOCTYPE declaration")
     scanner.EntityDeclHandler = _forbid("an ENTITY declaration")
     scanner.ExternalEntityRefHandler = _forbid("an external entity")
@@ -43,8 +48,9 @@ def parse_xml(data: bytes | str, what: str = "payload") -> ET.Element:
         raise ParseError(f"not well-formed XML: {exc}", what) from None
 
 
+@functools.lru_cache(maxsize=4096)
 def local(tag: str) -> str:
-    """Tag without its {namespace}."""
+    """Tag without its {namespace} (cached: a big document repeats a few tags many times)."""
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 

@@ -47,6 +47,9 @@ def cmd_users(args: argparse.Namespace) -> int:
         elif args.users_command == "reset-password":
             auth.reset_password(_cli_identity(), args.name, _read_password())
             print(f"password of {args.name} reset")
+        elif args.users_command == "set-role":   # the user's open sessions end
+            auth.set_role(_cli_identity(), args.name, args.role, args.department)
+            print(f"user {args.name} is now {args.role}{', ' + args.department if args.department else ''}")
     except AuthError as exc:
         print(f"cityops: {exc}", file=sys.stderr)
         return 2
@@ -94,12 +97,16 @@ def add_parsers(sub, common) -> None:
     us = p.add_subparsers(dest="users_command", required=True)
     add = us.add_parser("add", help="add a user; the password is read from stdin or a prompt")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["admin", "dispatcher", "operator", "leader"])
+    add.add_argument("--role", required=True, choices=["admin", "dispatcher", "operator", "leader", "inspector"])
     add.add_argument("--department", help="the department code of an operator")
     add.add_argument("--display-name")
     us.add_parser("list")
     for verb in ("disable", "enable", "reset-password"):
         us.add_parser(verb).add_argument("name")
+    role = us.add_parser("set-role", help="change a user's role (their open sessions end)")
+    role.add_argument("name")
+    role.add_argument("--role", required=True, choices=["admin", "dispatcher", "operator", "leader", "inspector"])
+    role.add_argument("--department", help="the department code of an operator")
     p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("token", help="API bearer tokens")

@@ -46,7 +46,7 @@ def _run_worker(services) -> int:
     stopper = _Stopper()
     thread = start_worker(services, stopper.event)
     print(f"CityOps webhooks worker (bus {services.settings.bus_url})", flush=True)
-    stopper.event.wait()
+    stopper.wait()
     thread.join(timeout=15)
     return 0
 

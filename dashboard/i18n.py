@@ -57,9 +57,13 @@ def pollutant_name(pollutant: str, lang: str | None) -> str:
     return t(f"pollutant.{pollutant}", lang)
 
 
-def category_name(code: str, lang: str | None) -> str:
-    from dashboard.domain.categories import BY_CODE   # the taxonomy carries its own two names
-    cat = BY_CODE.get(str(code))
+def category_name(code: str, lang: str | None, source=None) -> str:
+    """A category's name: from the city in force (`source` a City), or from an incident's view that
+    carries category_name_zh/en (`source` a dict); the code itself otherwise."""
+    if isinstance(source, dict):
+        zh = normalize(lang) == "zh-CN"
+        return str(source.get("category_name_zh" if zh else "category_name_en") or code)
+    cat = source.find_category(code) if source is not None else None   # the taxonomy is the city's data
     return cat.name(normalize(lang)) if cat else str(code)
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import replace
 
 from .config import Settings
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 15   # how long stopping waits for the parts' threads, all together (systemd waits 90 s)
 
 
 class Runtime:
@@ -41,7 +43,7 @@ class Runtime:
         if self.want_demo:
             from .demo.feeds import DemoFeeds
             self.demo_feeds = DemoFeeds(self.services.city, self.settings.seed, self.settings.demo_speed,
-                                        self.settings.scenario)
+                                        self.settings.scenario, mqtt_url=self.settings.mqtt_url)
             self.endpoints = self.demo_feeds.start()
             self.settings = _point_at(self.settings, self.endpoints)
             self.services.settings = self.settings
@@ -64,8 +66,11 @@ class Runtime:
         if self.want_push:
             from .push.authorize import make_authorizer
             from .push.relay import PushRelay
+            from .web.metrics_access import checker
             self.relay = PushRelay(self.services.bus, self.settings.host, self.settings.effective_push_port,
-                                   authorize=make_authorizer(self.services))
+                                   authorize=make_authorizer(self.services),
+                                   recheck_seconds=self.settings.push_recheck_seconds,
+                                   metrics_allowed=checker(self.settings))
             self.relay.start()
         if self.want_web:
             self._start_web()
@@ -73,6 +78,14 @@ class Runtime:
             # deliveries leave from a thread of their own, never from a request
             from .services.webhooks import start_worker
             self._threads.append(start_worker(self.services, self.stop_event))
+        if self.want_connectors and self.settings.retention_worker:
+            # roll-ups and pruning, in small batches, off the request path (dashboard.services.retention)
+            from .services.retention import start_worker as start_retention
+            self._threads.append(start_retention(self.services, self.stop_event))
+        if self.want_connectors and self.settings.suggest_worker:
+            # dispatch suggestions for new reports and scheduled training, off the request path
+            from .services.suggest import SuggestWorker
+            self._threads.append(SuggestWorker(self.services).start(self.stop_event))
         return self
 
     def _start_connectors(self) -> None:
@@ -100,11 +113,13 @@ class Runtime:
         """Web first (no new actions), then connectors (finish the batch in hand), then the rest."""
         if self.web_server:
             self.web_server.shutdown()
+            self.web_server.server_close()   # no new connections while the rest stops
         self.stop_event.set()
+        deadline = time.monotonic() + STOP_SECONDS   # one bound for all of them, not one each
         for thread in self._threads:
-            thread.join(timeout=10)
+            thread.join(timeout=max(0.1, deadline - time.monotonic()))
             if thread.is_alive():
-                log.warning("%s did not stop within 10 s", thread.name)
+                log.warning("%s did not stop within %d s; leaving it (a daemon thread)", thread.name, STOP_SECONDS)
         if self.relay:
             self.relay.stop()
         if self.demo_feeds:
@@ -134,5 +149,8 @@ def _point_at(settings: Settings, endpoints) -> Settings:
     changes = {}
     for name in ("open311_url", "traffic_ws_url", "gtfs_rt_url", "sensorthings_url", "cap_url"):
         if not getattr(settings, name):
+            changes[name] = getattr(endpoints, name)
+    for name in ("mqtt_sensorthings_datastreams", "mqtt_topics"):   # the demo's devices, with a broker only
+        if not getattr(settings, name, "") and getattr(endpoints, name, ""):
             changes[name] = getattr(endpoints, name)
     return replace(settings, **changes)

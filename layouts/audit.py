@@ -8,7 +8,7 @@ from typing import Any
 from dash import dcc, html
 
 from dashboard.domain import audit as audit_domain, workflow
-from dashboard.i18n import category_name, priority_name, role_name, status_name, t
+from dashboard.i18n import priority_name, role_name, status_name, t
 
 from .formatting import local_time, one_line
 from .grid import grid
@@ -44,7 +44,8 @@ def target_label(target_type: str | None, target_id: str | None, lang: str) -> s
     return f"{kind} {target_id}".strip() if target_id else kind
 
 
-def value_text(field: str | None, value: Any, lang: str, departments: dict[str, str] | None = None) -> str:
+def value_text(field: str | None, value: Any, lang: str, departments: dict[str, str] | None = None,
+               categories: dict[str, str] | None = None) -> str:
     """A recorded value as people read it: statuses, roles, categories, priorities, sources and
     departments by name; anything else as it was recorded."""
     if value is None or value == "":
@@ -58,7 +59,7 @@ def value_text(field: str | None, value: Any, lang: str, departments: dict[str, 
         if field == "role" and text in workflow.ROLES:
             return role_name(text, lang)
         if field == "category":
-            return f"{category_name(text, lang)} ({text})" if category_name(text, lang) != text else text
+            return f"{categories[text]} ({text})" if categories and text in categories else text
         if field == "priority" and text in ("1", "2", "3", "4"):
             return priority_name(text, lang)
         if field == "source":
@@ -68,25 +69,28 @@ def value_text(field: str | None, value: Any, lang: str, departments: dict[str, 
     return one_line(value, 120)
 
 
-def change_text(changes: list[dict], lang: str, departments: dict[str, str] | None = None) -> str:
+def change_text(changes: list[dict], lang: str, departments: dict[str, str] | None = None,
+                categories: dict[str, str] | None = None) -> str:
     """"状态: 信息收集 → 案卷建立; 责任部门: 空 → 城管局" — every field that changed, in one line; an
     entry that records only what was made ("类别: 道路破损; 等级: 一般") has no arrows."""
     created = all(c["before"] is None for c in changes)
     parts = []
     for c in changes:
-        after = value_text(c["field"], c["after"], lang, departments)
-        text = after if created else f"{value_text(c['field'], c['before'], lang, departments)} → {after}"
+        after = value_text(c["field"], c["after"], lang, departments, categories)
+        text = after if created else f"{value_text(c['field'], c['before'], lang, departments, categories)} → {after}"
         parts.append(f"{_named('audit.field', c['field'], lang)}: {text}" if c["field"] else text)
     return "; ".join(parts)
 
 
-def rows(items: list[dict], lang: str, tz: str, departments: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Table rows; `departments` names department codes (code → name in `lang`)."""
+def rows(items: list[dict], lang: str, tz: str, departments: dict[str, str] | None = None,
+         categories: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Table rows; `departments` and `categories` name codes (code → name in `lang`)."""
     return [{"id": e["id"], "at": local_time(e["at"], tz), "actor": e["actor"],
              "role": role_label(e["actor_role"], lang), "remote_addr": e["remote_addr"] or DASH,
              "action": action_name(e["action"], lang), "action_code": e["action"],
              "target": target_label(e["target_type"], e["target_id"], lang),
-             "change": change_text(e["changes"], lang, departments), "reason": e["reason"] or ""} for e in items]
+             "change": change_text(e["changes"], lang, departments, categories), "reason": e["reason"] or ""}
+            for e in items]
 
 
 def pager(page: dict, lang: str) -> tuple[str, bool, bool]:

@@ -29,11 +29,12 @@ class ActionSpec:
 # In the order the buttons appear: the loop's next step first.
 SPECS: dict[str, ActionSpec] = {s.name: s for s in (
     ActionSpec("verify", "v", tone="primary"),
-    ActionSpec("dispatch", "d", ("department", "deadline", "reason"), ("department",), tone="primary"),
+    ActionSpec("dispatch", "d", ("department", "reason", "deadline"), ("department",), tone="primary"),
     ActionSpec("accept", "a", tone="primary"),
     ActionSpec("report_fixed", "f", ("note", "evidence_url"), ("note",), tone="primary"),
     ActionSpec("close", "c", tone="primary"),
-    ActionSpec("reassign", "d", ("department", "deadline", "reason"), ("department",)),
+    ActionSpec("request_verification", "e"),   # "k" moves up in the queue; 派发核查: to the inspector of the case's beat (issue 18)
+    ActionSpec("reassign", "d", ("department", "reason", "deadline"), ("department", "reason")),   # why, always
     ActionSpec("progress", "p", ("text",), ("text",)),
     ActionSpec("rework", "w", ("reason",), ("reason",), tone="danger"),
     ActionSpec("reopen", "o", ("reason", "deadline"), ("reason",), tone="danger"),
@@ -43,6 +44,8 @@ SPECS: dict[str, ActionSpec] = {s.name: s for s in (
     ActionSpec("reprioritize", "i", ("priority", "reason"), ("priority",)),
     ActionSpec("comment", "n", ("text",), ("text",)),
 )}
+# Final actions: sent only after a few seconds in which the person can undo them (assets/dispatch-undo.js).
+UNDOABLE = frozenset({"reject"})
 # Merge is offered on each likely duplicate (layouts/dispatch_detail.py), not in the action bar.
 BAR_ACTIONS = tuple(SPECS)
 
@@ -66,7 +69,20 @@ def action_request(action: str, values: dict[str, Any]) -> tuple[str | None, dic
     params = {k: v for k, v in clean.items() if spec is None or k in spec.fields}
     if "priority" in params:
         params["priority"] = int(params["priority"])
+    if isinstance(params.get("deadline"), str):
+        params["deadline"] = iso_local(params["deadline"])
     return reason, params, missing
+
+
+def iso_local(text: str) -> str:
+    """"2026/12/10 9:05" or "2026-12-10 09:05" → "2026-12-10T09:05" (the city's time; anything else as given,
+    for the service to refuse with its reason)."""
+    import re
+    m = re.fullmatch(r"\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})\s*", text)
+    if not m:
+        return text
+    y, mo, d, h, mi = (int(x) for x in m.groups())
+    return f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}"
 
 
 def field_values(states: list[dict], action: str) -> dict[str, Any]:
@@ -102,7 +118,11 @@ def _control(action: str, name: str, lang: str, ctx: dict) -> html.Label:
                                labels=dropdown_labels(lang))
         return _label(t("disp.field.department", lang), control, required)
     if name == "deadline":
-        control = dcc.Input(id=fid, type="datetime-local", className="disp-input", debounce=False)
+        # text, not the browser's date picker: that one shows mm/dd/yyyy on a Chinese screen in an English
+        # browser; "2026-12-10 17:30" reads the same everywhere (action_request makes it ISO 8601)
+        control = dcc.Input(id=fid, type="text", className="disp-input", debounce=False, inputMode="numeric",
+                            placeholder=t("disp.field.deadline_format", lang), maxLength=16,
+                            pattern=r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[ T]\d{1,2}:\d{2}")
         hint = html.Span(t("disp.field.deadline_default", lang).format(at=ctx["default_deadline"]),
                          className="disp-field-hint") if ctx.get("default_deadline") else None
         return html.Div([_label(t("disp.field.deadline", lang), control), hint])
@@ -118,7 +138,21 @@ def _control(action: str, name: str, lang: str, ctx: dict) -> html.Label:
     else:
         label = t(f"disp.field.{name}", lang)
     control = dcc.Textarea(id=fid, className="disp-textarea", rows=2)
-    return _label(label, control, required)
+    usual = usual_reasons(action, lang) if name == "reason" else []
+    if not usual:
+        return _label(label, control, required)
+    # the usual reasons, one tap each (assets/dispatch-undo.js puts the text in the field); free text stays
+    chips = html.Div(className="disp-reason-chips", role="group", **{"aria-label": t("disp.reasons.usual", lang)},
+                     children=[html.Button(r, type="button", className="disp-reason-chip", tabIndex=-1,
+                                           **{"data-reason": r}) for r in usual])
+    return html.Div([_label(label, control, required), chips])
+
+
+def usual_reasons(action: str, lang: str) -> list[str]:
+    """The reasons people usually give for an action (translations "disp.reasons.<action>", "|"-separated)."""
+    from dashboard.i18n import has
+    key = f"disp.reasons.{action}"
+    return [r for r in t(key, lang).split("|") if r] if has(key) else []
 
 
 def _button(action: str, lang: str, kind: str) -> html.Button:
@@ -137,7 +171,9 @@ def _form(action: str, lang: str, ctx: dict) -> html.Div:
         *[_control(action, name, lang, ctx) for name in spec.fields],
         html.Div(className="disp-form-buttons", children=[
             html.Button(t("disp.form.submit", lang), id={"type": ids.SUBMIT_TYPE, "action": action}, n_clicks=0,
-                        className=f"disp-btn disp-btn-{spec.tone} disp-submit"),
+                        className=f"disp-btn disp-btn-{spec.tone} disp-submit",
+                        **({"data-undo-text": t(f"disp.undo.{action}", lang), "data-undo-label": t("disp.undo", lang)}
+                           if action in UNDOABLE else {})),
             html.Button(t("disp.form.cancel", lang), id={"type": ids.CANCEL_TYPE, "action": action}, n_clicks=0,
                         className="disp-btn disp-cancel"),
             html.Span(t("disp.form.hint", lang), className="disp-form-hint"),

@@ -13,7 +13,9 @@ from dash_extensions.javascript import Namespace
 from dashboard.i18n import category_name, priority_name, status_name, t
 
 from . import palette
+from .formatting import incident_title
 from .ids import dispatch as ids
+from .deadlines import deadline_value
 
 fn = Namespace("cityops", "map")
 DASH = "–"
@@ -50,6 +52,8 @@ def frame(lang: str, districts: dict, bounds: list, tile_url: str = "") -> html.
     return html.Aside(id=ids.DETAIL, className="disp-detail is-empty", **{"aria-label": t("disp.title", lang)},
                       children=[
         html.Div(t("disp.detail.empty", lang), id=ids.DETAIL_EMPTY, className="disp-detail-empty"),
+        # on a phone the case covers the queue: the way back to it (hidden on desks)
+        html.Button(t("disp.back", lang), id=ids.BACK, n_clicks=0, className="disp-btn disp-back"),
         html.Div(className="disp-detail-top", children=[
             html.Div(id=ids.DETAIL_HEAD, className="disp-detail-head"),
             html.Span(id=ids.TIME_LEFT, className="disp-time-left"),
@@ -84,7 +88,7 @@ def chip(text: str, kind: str) -> html.Span:
 def head(view: dict, lang: str) -> list:
     chips = [chip(status_name(view["status"], lang), f"status disp-status-{view['status']}"),
              chip(priority_name(view["priority"], lang), f"prio disp-prio-{view['priority']}"),
-             chip(category_name(view["category"], lang), "category")]
+             chip(category_name(view["category"], lang, view), "category")]
     if view.get("supervised"):
         chips.append(chip(t("disp.badge.supervised", lang), "supervised"))
     return [
@@ -92,11 +96,19 @@ def head(view: dict, lang: str) -> list:
             html.Span(view.get("code") or str(view["id"]), className="disp-code disp-mono"),
             html.Span(t("disp.detail.version", lang).format(v=view["version"]), className="disp-version"),
         ]),
-        html.H2(view["title"], className="disp-title", title=view["title"]),
+        html.H2(incident_title(view, lang), className="disp-title", title=incident_title(view, lang)),
         html.Div(chips, className="disp-chips"),
-        html.Div(t("disp.merged_into", lang).format(code=f"#{view['merged_into']}"), className="disp-merged-into")
-        if view.get("merged_into") else None,
+        merged_into(view, lang) if view.get("merged_into") else None,
     ]
+
+
+def merged_into(view: dict, lang: str) -> html.Div:
+    """"Merged into incident 20261205003961", the case number a link that opens it (never the internal id)."""
+    target = view["merged_into"]
+    code = view.get("merged_into_code") or str(target)
+    before, _, after = t("disp.merged_into", lang).partition("{code}")
+    return html.Div(className="disp-merged-into", children=[
+        before, dcc.Link(code, href=f"/dispatch?incident={target}", className="disp-link disp-mono"), after])
 
 
 def _item(label_key: str, value, lang: str) -> html.Div:
@@ -114,12 +126,16 @@ def record(view: dict, lang: str, names: dict, timezone: str) -> list:
         html.Dl(className="disp-kvs", children=[
             _item("disp.rec.address", view.get("address"), lang),
             _item("disp.rec.district", names["district"].get(view.get("district") or "", view.get("district")), lang),
+            _item("disp.rec.grid_cell", html.Code(view["grid_cell"], className="disp-grid-cell"), lang)
+            if view.get("grid_cell") else None,   # the unit-grid cell (单元网格), when the city has a grid
             _item("disp.rec.source", f"{source} · {view.get('source_ref') or DASH}", lang),
             _item("disp.rec.reporter", reporter, lang),
             _item("disp.rec.reported_at", local_time(view.get("reported_at"), timezone, True), lang),
+            _item("disp.rec.received_at", local_time(view.get("created_at"), timezone, True), lang),
             _item("word.department", names["department"].get(view.get("department") or "", view.get("department")),
                   lang),
-            _item("word.deadline", local_time(view.get("deadline"), timezone, True) if view.get("deadline") else None,
+            _item("word.deadline", deadline_value(local_time(view.get("deadline"), timezone, True)
+                                                  if view.get("deadline") else None, view.get("deadline"), details, lang),
                   lang),
             _item("disp.rec.media", html.A(t("disp.rec.media_open", lang), href=media, target="_blank",
                                            rel="noopener noreferrer") if media else None, lang),

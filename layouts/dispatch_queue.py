@@ -6,7 +6,6 @@ import dash_ag_grid as dag
 from dash import dcc, html
 
 from dashboard.domain import workflow
-from dashboard.domain.categories import CATEGORIES
 from dashboard.domain.city import City
 from dashboard.i18n import has, priority_name, status_name, t
 
@@ -36,30 +35,40 @@ def _options(pairs) -> list[dict]:
     return [{"label": label, "value": value} for value, label in pairs]
 
 
-def _multi(id_: str, label_key: str, options: list[dict], lang: str, hidden: bool = False) -> html.Div:
+def _multi(id_: str, label_key: str, options: list[dict], lang: str, hidden: bool = False,
+           value: list | None = None) -> html.Div:
     return html.Div(className="disp-filter" + (" disp-hidden" if hidden else ""), children=dcc.Dropdown(
         id=id_, options=options, multi=True, placeholder=t(label_key, lang), className="disp-select",
-        labels=dropdown_labels(lang)))
+        labels=dropdown_labels(lang), value=value or []))
 
 
-def filters(lang: str, city: City, operator_department: str | None) -> html.Div:
+def filters(lang: str, city: City, operator_department: str | None, values: dict | None = None) -> html.Div:
+    v = values or {}
     departments = [(d.code, d.name(lang)) for d in city.departments
                    if operator_department is None or d.code == operator_department]
     return html.Div(className="disp-filters", role="search", **{"aria-label": t("disp.f.label", lang)}, children=[
-        _multi(ids.F_STATUS, "disp.f.status", _options((s, status_name(s, lang)) for s in workflow.STATUSES), lang),
-        _multi(ids.F_PRIORITY, "disp.f.priority", _options((p, priority_name(p, lang)) for p in (1, 2, 3, 4)), lang),
+        _multi(ids.F_STATUS, "disp.f.status", _options((s, status_name(s, lang)) for s in workflow.STATUSES), lang,
+               value=v.get("status")),
+        _multi(ids.F_PRIORITY, "disp.f.priority", _options((p, priority_name(p, lang)) for p in (1, 2, 3, 4)), lang,
+               value=v.get("priority")),
         _multi(ids.F_CATEGORY, "disp.f.category",
-               _options((c.code, f"{c.name(lang)} · {c.code}") for c in CATEGORIES), lang),
-        _multi(ids.F_DISTRICT, "disp.f.district", _options((d.code, d.name(lang)) for d in city.districts), lang),
-        _multi(ids.F_DEPARTMENT, "disp.f.department", _options(departments), lang, hidden=bool(operator_department)),
+               _options((c.code, f"{c.name(lang)} · {c.code}") for c in city.categories), lang, value=v.get("category")),
+        _multi(ids.F_DISTRICT, "disp.f.district", _options((d.code, d.name(lang)) for d in city.districts), lang,
+               value=v.get("district")),
+        _multi(ids.F_DEPARTMENT, "disp.f.department", _options(departments), lang, hidden=bool(operator_department),
+               value=v.get("department")),
         _multi(ids.F_SOURCE, "disp.f.source",
-               _options((s, t(f"source.{s}", lang)) for s in SOURCES if has(f"source.{s}")), lang),
+               _options((s, t(f"source.{s}", lang)) for s in SOURCES if has(f"source.{s}")), lang,
+               value=v.get("source")),
     ])
 
 
-def toolbar(lang: str) -> html.Div:
+def toolbar(lang: str, view: str | None = None, values: dict | None = None, can_record: bool = False) -> html.Div:
+    from .dispatch_phone import open_button
+    v = values or {}
     return html.Div(className="disp-toolbar", children=[
-        dcc.Dropdown(id=ids.VIEW_PICK, options=[], placeholder=t("disp.view.pick", lang), clearable=True,
+        open_button(lang) if can_record else None,
+        dcc.Dropdown(id=ids.VIEW_PICK, options=[], value=view, placeholder=t("disp.view.pick", lang), clearable=True,
                      searchable=False, className="disp-select disp-view-pick", labels=dropdown_labels(lang)),
         dcc.Input(id=ids.VIEW_NAME, type="text", placeholder=t("disp.view.name", lang),
                   className="disp-input disp-view-name",
@@ -68,8 +77,10 @@ def toolbar(lang: str) -> html.Div:
         html.Button(t("disp.view.delete", lang), id=ids.VIEW_DELETE, n_clicks=0, className="disp-btn disp-hidden"),
         html.Div(className="disp-toolbar-gap"),
         dcc.Input(id=ids.F_TEXT, type="search", placeholder=t("disp.f.text", lang), debounce=0.4,
-                  className="disp-input disp-search"),
-        dcc.Checklist(id=ids.F_OVERDUE, options=[{"label": t("disp.f.overdue", lang), "value": "overdue"}], value=[],
+                  className="disp-input disp-search", value=v.get("text") or ""),
+        dcc.Checklist(id=ids.F_OVERDUE, options=[{"label": t("disp.f.overdue", lang), "value": "overdue"},
+                                                 {"label": t("disp.f.supervised", lang), "value": "supervised"}],
+                      value=v.get("overdue") or [],
                       className="disp-check", inline=True),
         html.Button(t("disp.f.clear", lang), id=ids.F_CLEAR, n_clicks=0, className="disp-btn disp-btn-quiet"),
     ])
@@ -83,11 +94,14 @@ def columns(lang: str, operator: bool) -> list[dict]:
     """Sized to fit the grid (columnSize): widths are proportions, minWidths keep every column legible
     at 1366 px with the detail open."""
     return [
-        _col("priority", "disp.col.priority", lang, width=76, minWidth=58,
+        _col("priority", "disp.col.priority", lang, width=76, minWidth=58, sort="asc", sortIndex=0,
              valueFormatter={"function": "params.data ? params.data.priority_short : ''"},
              cellClass={"function": "'disp-prio disp-prio-' + params.value"}),
         _col("code", "disp.col.code", lang, width=128, minWidth=122, cellClass="disp-mono"),
-        _col("title", "disp.col.title", lang, width=300, minWidth=150, tooltipField="title"),
+        _col("title", "disp.col.title", lang, width=300, minWidth=150, tooltipField="title",
+             valueFormatter={"function": "params.data && params.data.dup_label ? "
+                                         "params.data.dup_label + ' ' + params.value : params.value"},
+             cellClass={"function": "params.data && params.data.dup_label ? 'disp-has-dup' : ''"}),
         _col("category_label", "disp.col.category", lang, width=130, minWidth=84, tooltipField="category_label"),
         _col("status_label", "disp.col.status", lang, width=100, minWidth=84,
              cellClass={"function": "'disp-status disp-status-' + (params.data ? params.data.status : '')"}),
@@ -98,8 +112,10 @@ def columns(lang: str, operator: bool) -> list[dict]:
         _col("district_label", "disp.col.district", lang, width=90, minWidth=60),
         _col("department_label", "disp.col.department", lang, width=150, minWidth=90, hide=operator,
              tooltipField="department_label"),
-        _col("created_at", "disp.col.reported", lang, width=108, minWidth=106, sort="desc",
-             valueFormatter={"function": "dispTime(params)"}, cellClass="disp-mono"),
+        # the citizen's time (when it was reported), as in the detail; the oldest first after priority
+        _col("reported_at", "disp.col.reported", lang, width=108, minWidth=106, sort="asc", sortIndex=1,
+             valueFormatter={"function": "dispTime(params)"}, cellClass="disp-mono",
+             headerTooltip=t("disp.col.reported.tip", lang)),
     ]   # the source is a filter and in the detail: at 1366 px the queue has no room for it
 
 
@@ -119,6 +135,7 @@ def grid(lang: str, operator: bool, grid_labels: dict) -> dag.AgGrid:
                        "disp-row-new": "params.data && params.data.status === 'reported'"},
         dashGridOptions=options,
         eventListeners={"cellFocused": ["dispCellFocused(params)"], "bodyScroll": ["dispBodyScroll(params)"],
+                        "gridSizeChanged": ["dispGridSize(params)"],
                         "rowDataUpdated": ["dispRowDataUpdated(params)"]},
         columnSize="responsiveSizeToFit",
         className="disp-grid", style={"height": "100%", "width": "100%"},
@@ -138,7 +155,8 @@ def bulk_bar(lang: str, city: City) -> html.Div:
                          className="disp-select disp-bulk-department", labels=dropdown_labels(lang)),
             html.Label(className="disp-inline-field", children=[
                 html.Span(t("disp.bulk.deadline", lang), className="disp-field-label"),
-                dcc.Input(id=ids.BULK_DEADLINE, type="datetime-local", className="disp-input")]),
+                dcc.Input(id=ids.BULK_DEADLINE, type="text", className="disp-input", inputMode="numeric",
+                          placeholder=t("disp.field.deadline_format", lang), maxLength=16)]),
             html.Button(t("disp.bulk.submit", lang), id=ids.BULK_SUBMIT, n_clicks=0,
                         className="disp-btn disp-btn-primary"),
             html.Button(t("disp.bulk.clear", lang), id=ids.BULK_CLEAR, n_clicks=0, className="disp-btn disp-btn-quiet"),
@@ -151,11 +169,14 @@ def bulk_bar(lang: str, city: City) -> html.Div:
     ])
 
 
-def queue(lang: str, city: City, operator_department: str | None, grid_labels: dict) -> html.Section:
+def queue(lang: str, city: City, operator_department: str | None, grid_labels: dict,
+          view: str | None = None, values: dict | None = None) -> html.Section:
+    from . import dispatch_phone
     operator = operator_department is not None
     return html.Section(className="disp-queue", **{"aria-label": t("disp.queue", lang)}, children=[
-        toolbar(lang),
-        filters(lang, city, operator_department),
+        toolbar(lang, view, values, can_record=not operator),
+        dispatch_phone.panel(lang, city) if not operator else None,
+        filters(lang, city, operator_department, values),
         html.Div(className="disp-queue-status", children=[
             html.Span(id=ids.TOTAL, className="disp-total", role="status"),
             html.Span(id=ids.QUEUE_ERROR, className="disp-error"),

@@ -54,8 +54,13 @@ def duplicates(view: dict, found: list[tuple[dict, dict | None]], lang: str, tim
     can_merge = "merge" in (view.get("allowed_actions") or [])
     others = []
     for entry, other in visible[:MAX_DUPLICATES]:
+        code = other.get("code") or str(other["id"])
+        # final: confirmed first, then sent only after an undo window (assets/dispatch-undo.js)
         merge = html.Button(t("disp.dup.merge", lang), id={"type": ids.MERGE_TYPE, "into": other["id"]}, n_clicks=0,
-                            className="disp-btn disp-btn-primary disp-merge") if can_merge else None
+                            className="disp-btn disp-btn-primary disp-merge",
+                            **{"data-confirm-text": t("disp.dup.merge_confirm", lang).format(code=code),
+                               "data-undo-text": t("disp.undo.merge", lang).format(code=code),
+                               "data-undo-label": t("disp.undo", lang)}) if can_merge else None
         others.append(html.Div(className="disp-dup", children=[
             _card(other, lang, timezone, "disp.dup.other"),
             html.Div(className="disp-dup-foot", children=[

@@ -9,8 +9,10 @@ from dashboard.domain import workflow
 from dashboard.domain.city import City
 from dashboard.i18n import category_name, priority_name, status_name, t
 
+from .formatting import incident_title
+
 ROW_FIELDS = ("id", "code", "version", "title", "status", "priority", "category", "district", "department",
-              "deadline", "created_at", "source", "supervised")
+              "deadline", "reported_at", "created_at", "source", "supervised")
 
 
 def city_names(city: City, lang: str) -> dict[str, dict[str, str]]:
@@ -24,16 +26,27 @@ def grid_row(view: dict[str, Any], lang: str, names: dict[str, dict[str, str]]) 
     row = {k: view.get(k) for k in ROW_FIELDS}
     row.update({
         "row_id": str(view["id"]),   # AG Grid row ids are strings
-        "status_label": status_name(view["status"], lang),
+        "title": incident_title(view, lang),
         "priority_label": priority_name(view["priority"], lang),
         "priority_short": priority_name(view["priority"], lang) if lang == "zh-CN" else f"P{view['priority']}",
-        "category_label": category_name(view["category"], lang),
+        "category_label": category_name(view["category"], lang, view),
         "district_label": names["district"].get(view.get("district") or "", view.get("district") or ""),
         "department_label": names["department"].get(view.get("department") or "", view.get("department") or ""),
         "source_label": t(f"source.{view['source']}", lang) if view.get("source") else "",
         "open": view["status"] in workflow.OPEN_STATUSES,
+        # likely duplicates (place, category, time) marked in the queue, not only inside the opened case
+        "dup_label": _dup_label(view, lang),
+        "status_label": status_name(view["status"], lang) + (
+            f" · {t('disp.badge.supervised', lang)}" if view.get("supervised") else ""),
     })
     return row
+
+
+def _dup_label(view: dict, lang: str) -> str:
+    found = [d for d in (view.get("details") or {}).get("likely_duplicates") or [] if d.get("code")]
+    if not found or view.get("status") not in (workflow.REPORTED, workflow.VERIFIED):
+        return ""
+    return t("disp.dup.badge", lang).format(codes=", ".join(str(d["code"])[-6:] for d in found[:3]))
 
 
 def row_index(rows: list[dict[str, Any]]) -> dict[str, int]:

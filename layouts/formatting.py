@@ -23,3 +23,20 @@ def one_line(value: Any, limit: int = 200) -> str:
                                                              default=str)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Titles the system composes ("<category> · <address>", the rules' "空气质量超标 · …"): in English the
+# composed part is said in English; what people typed (and place names) stays as it is.
+RULE_TITLE_PREFIXES = (("空气质量超标", "Air quality exceedance"), ("严重拥堵", "Severe congestion"),
+                       ("其他问题", "Other"))
+
+
+def incident_title(view: dict, lang: str | None) -> str:
+    title = str(view.get("title") or "")
+    if lang == "zh-CN" or " · " not in title:
+        return title
+    pairs = [(view.get("category_name_zh"), view.get("category_name_en")), *RULE_TITLE_PREFIXES]
+    for zh, en in pairs:
+        if zh and en and title.startswith(f"{zh} · "):
+            return f"{en}{title[len(zh):]}"
+    return title

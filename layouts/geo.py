@@ -6,8 +6,11 @@ from dashboard.domain.geo import bbox
 
 
 def districts_geojson(city: City) -> dict:
+    """The districts to draw: simplified copies (half a pixel of the wall's map; issue 15)."""
+    from dashboard.geo.drawing import district_drawing
+    drawn = district_drawing(city)
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": d.geometry,
+        {"type": "Feature", "geometry": drawn.get(d.code, d.geometry),
          "properties": {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en}} for d in city.districts]}
 
 

@@ -28,13 +28,19 @@ def ci_levels() -> list[list]:
     return steps
 
 
-def page(lang: str, districts: dict, bounds: list[list[float]], timezone: str, tile_url: str = "") -> html.Div:
-    return html.Div(id=ids.PAGE, className="ops-page", children=[
+def page(lang: str, districts: dict, bounds: list[list[float]], timezone: str, tile_url: str = "",
+         department: str | None = None) -> html.Div:
+    """`department`: an operator's department name — the map and the events are theirs, the figures the
+    city's, and the page says so."""
+    scope = html.Div(t("ops.scope.operator", lang).format(department=department), className="ops-scope") \
+        if department is not None else None
+    return html.Div(id=ids.PAGE, className="ops-page" + (" is-operator" if department is not None else ""), children=[
         html.Div(className="ops-map-wrap", role="region", **{"aria-label": t("ops.map.label", lang)}, children=[
             operations_map(lang, districts, bounds, timezone, tile_url),
             legend(lang),
+            scope,
         ]),
-        side_panel(lang),
+        side_panel(lang, city_wide_note=department is not None),
         dcc.Store(id=ids.RELOAD, data=0),
         live_inbox(ids.PREFIX),
         dcc.Store(id=ids.FIGURES),

@@ -18,13 +18,16 @@ EMPTY = {"type": "FeatureCollection", "features": []}
 # for the layer switch (top right), in pixels.
 LEGEND_ROOM = {"zh-CN": 300, "en": 470}
 LAYERS_ROOM = 150
+FIT_PADDING = 16
 TOOLTIP_KEYS = ("status.", "priority.", "congestion.", "aqi.", "pollutant.", "severity.", "unit.", "word.",
                 "incident.", "ops.fig.primary")
 
 
-def hideout(lang: str, timezone: str) -> dict:
-    """What the map functions need: language, time zone, the labels they show, the colours."""
-    return {"lang": lang, "tz": timezone, "labels": client_catalog(lang, TOOLTIP_KEYS), "palette": palette.as_dict()}
+def hideout(lang: str, timezone: str, tiles: bool = False) -> dict:
+    """What the map functions need: language, time zone, the labels they show, the colours, and
+    whether a tile base map lies under the districts (then they are drawn see-through)."""
+    return {"lang": lang, "tz": timezone, "labels": client_catalog(lang, TOOLTIP_KEYS), "palette": palette.as_dict(),
+            "tiles": tiles}
 
 
 def _overlay(name: str, layer) -> dl.Overlay:
@@ -59,16 +62,33 @@ def map_layers(layer_ids, districts: dict, h: dict, functions: Namespace = fn,
     }
 
 
+def base_tiles(tile_url: str) -> dl.TileLayer:
+    """The base map's tiles (CityOps' own archive, or the city's tile service), under every layer;
+    zooming past the archive's deepest level enlarges its tiles."""
+    return dl.TileLayer(url=tile_url, attribution="", maxZoom=18, maxNativeZoom=_native_zoom(tile_url),
+                        className="base-tiles")
+
+
+def _native_zoom(tile_url: str) -> int:
+    from urllib.parse import parse_qs, urlsplit
+    try:
+        return int(parse_qs(urlsplit(tile_url).query).get("z", ["18"])[0])
+    except ValueError:
+        return 18
+
+
 def operations_map(lang: str, districts: dict, bounds: list[list[float]], timezone: str,
                    tile_url: str = "") -> dl.Map:
-    h = hideout(lang, timezone)
-    base = [dl.TileLayer(url=tile_url, attribution="")] if tile_url else []
+    h = hideout(lang, timezone, tiles=bool(tile_url))
+    base = [base_tiles(tile_url)] if tile_url else []
     layers = map_layers(ids, districts, h)
     control = dl.LayersControl(id=ids.LAYERS, position="topright", collapsed=False, children=[
         _overlay(t(f"ops.layer.{name}", lang), layer) for name, layer in layers.items()])
     return dl.Map(
         id=ids.MAP, bounds=bounds,
-        boundsOptions={"paddingTopLeft": [LEGEND_ROOM.get(lang, 300), 24], "paddingBottomRight": [LAYERS_ROOM, 24]},
+        # the city fills the map at every size (a legend-wide margin left a 150 px blob at 1024 × 768):
+        # the legend and the layer switch float over the corners instead
+        boundsOptions={"padding": [FIT_PADDING, FIT_PADDING]},
         className="ops-map",
         zoomSnap=0.25, minZoom=9, maxZoom=18, attributionControl=False, trackViewport=False,
         children=[*base, control, dl.ScaleControl(position="bottomright", imperial=False)],

@@ -24,9 +24,10 @@ def _tile(label_key: str, value_id: str, lang: str, tile_id: str | None = None, 
     ])
 
 
-def figures(lang: str) -> html.Section:
-    return html.Section(className="panel-section figures", **{"aria-label": t("ops.figures", lang)}, children=[
-        html.H2(t("ops.figures", lang), className="section-title"),
+def figures(lang: str, city_wide_note: bool = False) -> html.Section:
+    title = t("ops.figures.city", lang) if city_wide_note else t("ops.figures", lang)
+    return html.Section(className="panel-section figures", **{"aria-label": title}, children=[
+        html.H2(title, className="section-title"),
         html.Div(className="tiles", children=[
             _tile("ops.fig.open", ids.FIG_OPEN, lang),
             _tile("ops.fig.new_today", ids.FIG_NEW, lang),
@@ -39,9 +40,9 @@ def figures(lang: str) -> html.Section:
     ])
 
 
-def events(lang: str) -> html.Section:
+def events(lang: str, own: bool = False) -> html.Section:
     return html.Section(className="panel-section events", children=[
-        html.H2(t("ops.events", lang), className="section-title"),
+        html.H2(t("ops.events.own" if own else "ops.events", lang), className="section-title"),
         html.Ol(id=ids.EVENT_LIST, className="event-list", children=[
             html.Li(t("ops.events.empty", lang), className="event-empty")]),
     ])
@@ -54,8 +55,9 @@ def feeds(lang: str) -> html.Section:
     ])
 
 
-def side_panel(lang: str) -> html.Aside:
-    return html.Aside(className="ops-side", children=[figures(lang), events(lang), feeds(lang)])
+def side_panel(lang: str, city_wide_note: bool = False) -> html.Aside:
+    return html.Aside(className="ops-side", children=[figures(lang, city_wide_note), events(lang, city_wide_note),
+                                                      feeds(lang)])
 
 
 def _swatches(kind: str, items: list[tuple[str, str]]) -> html.Ul:

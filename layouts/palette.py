@@ -19,9 +19,13 @@ AQI_TEXT = {"excellent": "#07210b", "good": "#2b2b00", "light": "#2b1500", "mode
 # Incident priorities 1 (urgent) … 4 (low).
 PRIORITY = {"1": "#ff4d4f", "2": "#ff9f1a", "3": "#3ba4ff", "4": "#98a6b5"}
 
-# CAP severities: red for Extreme/Severe, orange for the rest.
-ALERT = {"Extreme": "#ff2d3a", "Severe": "#ff4d4f", "Moderate": "#ff9f1a", "Minor": "#ffb547",
-         "Unknown": "#ff9f1a"}
+# CAP severities in the colours of China's warning signals (GB/T 27962): Extreme 红色, Severe 橙色,
+# Moderate 黄色, Minor 蓝色 — a yellow (黄色) warning gets a yellow badge, not an orange one.
+ALERT = {"Extreme": "#ff2d3a", "Severe": "#ff8c1a", "Moderate": "#f5c518", "Minor": "#3b8cff",
+         "Unknown": "#98a6b5"}
+# Text on those badges (dark on yellow, white elsewhere).
+ALERT_TEXT = {"Extreme": "#ffffff", "Severe": "#ffffff", "Moderate": "#1a1400", "Minor": "#ffffff",
+              "Unknown": "#0b121c"}
 
 # Feed health states.
 FEED = {"ok": "#30c46c", "degraded": "#f5c724", "stale": "#f28c28", "down": "#e5383b"}
@@ -29,4 +33,4 @@ FEED = {"ok": "#30c46c", "degraded": "#f5c724", "stale": "#f28c28", "down": "#e5
 
 def as_dict() -> dict:
     return {"congestion": CONGESTION, "aqi": AQI, "aqi_text": AQI_TEXT, "priority": PRIORITY,
-            "alert": ALERT, "feed": FEED}
+            "alert": ALERT, "alert_text": ALERT_TEXT, "feed": FEED}

@@ -9,21 +9,22 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
-from dashboard.domain import categories
+from dashboard.domain.city import City
 from dashboard.domain import evaluation as ev
 from dashboard.domain import evaluation_format as fmt
 from dashboard.i18n import status_name, t
 
 from . import review_charts
-from .formatting import local_time
+from .formatting import incident_title, local_time
 from .ids import review as ids
 
 TILE_FIGURES = [f.key for f in ev.FIGURES]
 LEAGUE_COLUMNS = ("due", "closure_rate", "on_time_rate", "disposal_rate", "rework_rate", "close_mean", "overdue")
 
 
-def category_options(lang: str) -> list[dict[str, str]]:
-    return [{"label": c.name_zh if lang == "zh-CN" else c.name_en, "value": c.code} for c in categories.CATEGORIES]
+def category_options(lang: str, city: City) -> list[dict[str, str]]:
+    """Every category of the city, retired ones too (the review looks back)."""
+    return [{"label": c.name_zh if lang == "zh-CN" else c.name_en, "value": c.code} for c in city.categories]
 
 
 def default_query(period: str = "this_month") -> dict:
@@ -65,6 +66,7 @@ def page(lang: str, districts: dict, bounds: list[list[float]], timezone: str, c
         dcc.Store(id=ids.FIGURE, data=None),
         dcc.Store(id=ids.DIMENSION, data="department"),
         dcc.Store(id=ids.REPLAY_STEPS, data=[]),
+        dcc.Store(id=ids.SCROLL, data=None),
         html.Div(className="rev-head", children=[
             html.Div([html.H1(t("rev.title", lang)), html.P(t("rev.subtitle", lang), className="rev-subtitle")]),
             html.Div(className="rev-exports", children=[
@@ -80,7 +82,7 @@ def page(lang: str, districts: dict, bounds: list[list[float]], timezone: str, c
         html.Section(id=ids.DEFINITION, className="rev-definition", hidden=True),
         html.Section(className="rev-card", children=[
             html.H2(id=ids.LEAGUE_TITLE, children=t("rev.league", lang)),
-            html.P(t("rev.drill.hint", lang), className="rev-hint"),
+            html.P(t("rev.drill.hint", lang), id=ids.DRILL_HINT, className="rev-hint"),
             html.Div(id=ids.LEAGUE, className="rev-league-wrap"),
         ]),
         review_charts.trends_section(lang),
@@ -106,9 +108,27 @@ def crumbs(filters: list[dict], lang: str) -> list:
 
 
 def period_note(fig: dict, lang: str) -> str:
+    """"1 to 5 Dec 15:13 (to date) · compared with the same span before" for a running period."""
     p, prev = fig["period"], fig["previous"]
+    if p.get("running"):
+        return (t("rev.period.range_to_date", lang).format(first=p["first"], last=p["last"], time=p["end"][11:16])
+                + " · " + t("rev.period.compare_to_date", lang).format(first=prev["first"], last=prev["last"],
+                                                                      time=prev["end"][11:16]))
     return (t("rev.period.range", lang).format(first=p["first"], last=p["last"]) + " · "
             + t("rev.period.compare", lang).format(first=prev["first"], last=prev["last"]))
+
+
+def backlog_tile(backlog: dict, lang: str) -> html.Button:
+    """Open incidents overdue since before the period: tap for the definition and the list."""
+    n = backlog.get("total") or 0
+    text = (t("rev.backlog.note", lang).format(n=n, age=fmt.format_duration(backlog.get("oldest_seconds"), lang))
+            if n else t("rev.backlog.none", lang))
+    return html.Button(id={"type": ids.TILE, "key": "open_overdue"}, n_clicks=0,
+                       className="rev-tile rev-backlog " + ("grade-red" if n else "grade-none"), children=[
+        html.Span(t("rev.fig.open_overdue", lang), className="rev-tile-label"),
+        html.Span(f"{n:,}", className="rev-tile-value"),
+        html.Span(text, className="rev-backlog-note"),
+    ])
 
 
 def tiles(fig: dict, lang: str) -> list:
@@ -176,14 +196,19 @@ def incident_list(found: dict, lang: str, tz: str, department_name) -> list:
                                                    "rev.inc.department", "rev.inc.deadline", "rev.inc.closed")])
     def code(r):
         label = r["code"] or str(r["id"])
-        if not found.get("links"):
-            return html.Span(label, className="rev-code")
+        if not found.get("links"):   # leaders: the incident's history here, read only (they have no Dispatch page)
+            return html.Button(label, id={"type": ids.HISTORY_TYPE, "id": r["id"]}, n_clicks=0,
+                               className="rev-code rev-link-button", title=t("rev.inc.history", lang))
         return html.A(label, href=f"/dispatch?incident={r['id']}", className="rev-link", title=t("rev.inc.open", lang))
     rows = [html.Tr([
         html.Td(code(r)),
-        html.Td(r["title"]), html.Td(status_name(r["status"], lang)), html.Td(department_name(r["department"])),
+        html.Td(incident_title(r, lang)), html.Td(status_name(r["status"], lang)),
+        html.Td(department_name(r["department"])),
         html.Td(local_time(r["deadline"], tz)[:16]), html.Td(local_time(r["closed_at"], tz)[:16]),
     ]) for r in items]
-    return [html.P(t("rev.inc.count", lang).format(total=found["total"], shown=len(items)), className="rev-hint"),
+    key = "rev.inc.count.one" if found["total"] == 1 else "rev.inc.count.all" if found["total"] == len(items) \
+        else "rev.inc.count"   # "1 incident", never "1 incidents"
+    return [html.P(t(key, lang).format(total=found["total"], shown=len(items)), className="rev-hint"),
+            html.Div(id=ids.HISTORY, className="rev-history"),
             html.Div(className="rev-incidents-scroll", children=html.Table(
                 className="rev-inc-table", children=[html.Thead(head), html.Tbody(rows)]))]

@@ -81,7 +81,8 @@ def heat_circles(cells: list[dict], lang: str) -> list:
         out.append(dl.CircleMarker(center=[c["lat"], c["lon"]], radius=6 + 16 * share ** 0.5, color=colour,
                                    className="rev-heat-cell", pane="rev-heat",
                                    fillColor=colour, fillOpacity=0.55, weight=1, children=[
-                                       dl.Popup(t("rev.heat.count", lang).format(n=c["n"]))]))
+                                       dl.Popup(" · ".join(filter(None, [
+                                           c.get("place"), t("rev.heat.count", lang).format(n=c["n"])])))]))
     return out
 
 

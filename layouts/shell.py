@@ -18,8 +18,35 @@ class NavItem:
     label: str
 
 
+ROLE_WORDS = ("管理员", "调度员", "部门处置员", "处置员", "领导", "分管领导", "大屏",
+              "Administrator", "Dispatcher", "Department operator", "Operator", "Leader")
+
+
+def person_label(display_name: str | None, username: str, role_label: str, department_label: str | None,
+                 zh_department_names: tuple[str, ...] = ()) -> str:
+    """"Dispatcher 王敏", "Department operator · Water Authority": the role (and department) composed in
+    the screen's language; the person's name stays as it was typed. A stored display name that is only
+    a role word or a department's Chinese name (older demo stores) is not shown as a name."""
+    name = (display_name or "").strip()
+    for word in sorted(ROLE_WORDS, key=len, reverse=True):
+        if name.startswith(word):
+            name = name[len(word):].strip(" ·")
+            break
+    if name in zh_department_names:
+        name = ""
+    parts = [role_label]
+    if department_label:
+        parts.append("· " + department_label)
+    if name:
+        parts.append(name)
+    elif not department_label and username:
+        parts.append(username)
+    return " ".join(parts)
+
+
 def header(city_name: str, lang: str, nav: list[NavItem], user_label: str | None = None,
-           role_label: str | None = None) -> html.Header:
+           role_label: str | None = None, notice=None) -> html.Header:
+    """`notice`: an optional component shown first on the right (the admins' calendar notice)."""
     return html.Header(className="app-header", children=[
         html.Div(className="brand", children=[
             html.Span(className="brand-mark", **{"aria-hidden": "true"}),
@@ -33,6 +60,7 @@ def header(city_name: str, lang: str, nav: list[NavItem], user_label: str | None
                      id={"type": ids.NAV_LINK, "index": item.path}) for item in nav
         ]),
         html.Div(className="header-right", children=[
+            notice,
             html.Span(id=ids.LIVE_BADGE, className="live-badge live-idle", role="status"),
             html.Div(className="lang-switch", role="group", **{"aria-label": t("lang.label", lang)}, children=[
                 html.A(t(f"lang.{code}", lang), href=f"?lang={code}", id=f"{ids.LANG_LINK}-{code}",

@@ -8,7 +8,7 @@ import dash_leaflet as dl
 from dash_extensions.javascript import Namespace
 
 from .ids import wall as ids
-from .operations_map import EMPTY, hideout, map_layers
+from .operations_map import EMPTY, base_tiles, hideout, map_layers
 
 fn = Namespace("cityops", "wallmap")
 
@@ -17,8 +17,8 @@ PANES = {name: f"wall-{name}" for name in (*LAYERS, "spot")}
 
 
 def wall_map(lang: str, districts: dict, bounds: list[list[float]], timezone: str, tile_url: str = "") -> dl.Map:
-    h = hideout(lang, timezone)
-    base = [dl.TileLayer(url=tile_url, attribution="")] if tile_url else []
+    h = hideout(lang, timezone, tiles=bool(tile_url))
+    base = [base_tiles(tile_url)] if tile_url else []
     layers = map_layers(ids, districts, h, functions=fn, panes=PANES)
     spot = dl.GeoJSON(id=ids.SPOT, data=EMPTY, hideout=h, interactive=False, pane=PANES["spot"],
                       style=fn("spotStyle"), pointToLayer=fn("spotPoint"))

@@ -21,4 +21,4 @@ def layout(lang: str | None = None, period: str | None = None, **_query):
     city = svc.city   # reference data in memory, no IO
     lang = current_lang(lang)
     return review.page(lang, districts_geojson(city), city_bounds(city), svc.settings.timezone,
-                       review.category_options(lang), period if period in review.ev.PERIOD_KINDS else "this_month")
+                       review.category_options(lang, city), period if period in review.ev.PERIOD_KINDS else "this_month")

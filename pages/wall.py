@@ -4,6 +4,7 @@ override the settings. Data arrives through callbacks/wall.py."""
 import dash
 
 from dashboard.i18n import t
+from dashboard.services import basemap   # the tile archive in force, else tile_url (issue 15)
 from dashboard.web.context import services
 from dashboard.web.lang import current_lang
 from dashboard.web.wall import current_build
@@ -26,4 +27,4 @@ def layout(lang: str | None = None, scenes: str | None = None, dwell: str | None
     lang = current_lang(lang)
     options = wall_options(svc.settings, scenes=scenes, dwell=dwell, grid=grid, live=live)
     return wall.page(lang, city.name(lang), districts_geojson(city), city_bounds(city), svc.settings.timezone,
-                     options, current_build(), svc.settings.stale_after_seconds, svc.settings.tile_url)
+                     options, current_build(), svc.settings.stale_after_seconds, basemap.tile_url(svc))

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from dashboard.bus import MemoryBus
 from dashboard.config import Settings
+from dashboard.demo.taxonomy import DEMO_CATEGORIES
 from dashboard.domain.city import City, Department, District, RoadSegment, Station
 from dashboard.services.container import Services
 from dashboard.store import open_store
@@ -67,6 +68,7 @@ def small_city() -> City:
         ),
         stations=(Station("A1", "西站", "West station", "D1", 118.75, 32.05),
                   Station("A2", "东站", "East station", "D2", 118.85, 32.05)),
+        categories=DEMO_CATEGORIES,   # the taxonomy is city data: the demo package's
     )
 
 

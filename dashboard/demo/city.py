@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 
 from dashboard.domain.city import BusRoute, City, District, RoadSegment, Station
+from dashboard.domain.routing import default_rules
 from dashboard.domain.geo import point_in_ring
 
 from . import names
@@ -14,6 +15,7 @@ from .departments import build_departments
 from .geometry import XY, Projection, dist, ring_distance
 from .layout import layout
 from .roads import split_roads
+from .taxonomy import DEMO_CATEGORIES
 
 CENTER = (118.80, 32.05)          # (lon, lat)
 PROJECTION = Projection(*CENTER)
@@ -96,12 +98,18 @@ def _routes(seed: int) -> tuple[BusRoute, ...]:
 def build_city(seed: int = 7) -> City:
     rng = random.Random(f"city:{seed}")
     districts = _districts(seed)
+    departments = build_departments(districts)
     return City(
         name_zh=names.CITY[0],
         name_en=names.CITY[1],
         center=CENTER,
         districts=districts,
-        departments=build_departments(districts),
+        departments=departments,
+        categories=DEMO_CATEGORIES,
+        routing=tuple(default_rules(departments, [d.code for d in districts])),
+        timezone="Asia/Shanghai",
+        default_language="zh-CN",
+        version=f"demo-{seed}",
         segments=_segments(seed, rng, districts),
         stations=_stations(seed, rng, districts),
         routes=_routes(seed),

@@ -2,7 +2,7 @@
 (城市管理局) per district. Together they answer for every category in every district."""
 from __future__ import annotations
 
-from dashboard.domain.categories import CATEGORIES
+from dashboard.demo.taxonomy import DEMO_CATEGORIES as CATEGORIES
 from dashboard.domain.city import Department, District
 
 CITY_WIDE = (
@@ -27,12 +27,12 @@ DISTRICT_CITY_MANAGEMENT = ("0101", "0102", "0301", "0302", "0501", "0502", "050
 
 
 def build_departments(districts: tuple[District, ...]) -> tuple[Department, ...]:
-    wide = [Department(code, zh, en, cats) for code, zh, en, cats in CITY_WIDE]
+    wide = [Department(code, zh, en, cats, level="市级") for code, zh, en, cats in CITY_WIDE]
     covered = {c for d in wide for c in d.categories} | set(DISTRICT_CITY_MANAGEMENT)
     local_categories = DISTRICT_CITY_MANAGEMENT + tuple(c.code for c in CATEGORIES if c.code not in covered)
     local = [
         Department(f"cg-{d.code.lower()}", f"{d.name_zh}城市管理局", f"{d.name_en} District City Management Bureau",
-                   local_categories, (d.code,))
+                   local_categories, (d.code,), level="区级")
         for d in districts
     ]
     return tuple(wide + local)

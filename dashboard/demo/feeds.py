@@ -35,11 +35,14 @@ class DemoEndpoints:
     gtfs_rt_url: str          # …/gtfs-rt/vehicle-positions.pb
     sensorthings_url: str     # …/sta/v1.1
     cap_url: str              # …/cap/alerts.atom
+    # with a broker (the mqtt_url setting) the demo's devices publish there; what the connectors then read:
+    mqtt_sensorthings_datastreams: str = ""
+    mqtt_topics: str = ""
 
 
 class DemoFeeds:
     def __init__(self, city: City, seed: int, speed: float = 1.0, scenario: str = "",
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None, mqtt_url: str = ""):
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown demo scenario {scenario!r}; choose one of: storm, pollution, rush-hour")
         if not speed > 0:
@@ -49,6 +52,8 @@ class DemoFeeds:
         self._http: FeedHTTPServer | None = None
         self._ws: TrafficStreamServer | None = None
         self.endpoints: DemoEndpoints | None = None
+        self.mqtt_url = mqtt_url
+        self._devices = None   # the device publisher, with a broker only
 
     def start(self) -> DemoEndpoints:
         if self.endpoints is not None:
@@ -69,20 +74,30 @@ class DemoFeeds:
         except Exception:
             self.stop()
             raise
+        datastreams = topics = ""
+        if self.mqtt_url:   # devices push over MQTT only where a broker is configured (the demo needs none)
+            from .servers.mqtt_devices import DevicePublisher
+            from .simulation.devices import DeviceFleet
+            self._devices = DevicePublisher(DeviceFleet(city, seed, scenario, speed), self.mqtt_url, self.clock, seed,
+                                            interval=max(5.0, 60.0 / speed))
+            self._devices.start()
+            datastreams, topics = self._devices.mapping_settings()
         self.endpoints = DemoEndpoints(
             open311_url=f"{base}/open311/v2",
             traffic_ws_url=ws_url,
             gtfs_rt_url=f"{base}/gtfs-rt/vehicle-positions.pb",
             sensorthings_url=f"{base}/sta/v1.1",
             cap_url=f"{base}/cap/alerts.atom",
+            mqtt_sensorthings_datastreams=datastreams,
+            mqtt_topics=topics,
         )
         return self.endpoints
 
     def stop(self) -> None:
-        for server in (self._ws, self._http):
+        for server in (self._devices, self._ws, self._http):
             if server is not None:
                 server.stop()
-        self._ws = self._http = None
+        self._ws = self._http = self._devices = None
         self.endpoints = None
 
     def __enter__(self) -> DemoEndpoints:

@@ -17,25 +17,30 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from dashboard.domain import deadlines, workflow
-from dashboard.domain.categories import BY_CODE
+from dashboard.domain import workflow
+from dashboard.demo.taxonomy import BY_CODE
 from dashboard.domain.city import City
+from dashboard.services.deadline_rules import DETAILS_KEY, deadline_for
 from dashboard.store import schema as t
 
 from . import names
 from .departments import responsible
-from .simulation import report_texts as texts
+from .ownership import owner as true_owner
+from .simulation import citizen_texts as citizen, report_texts as texts
 
 SOURCE_REF_PREFIX = "history-"   # the workforce leaves these alone: the backlog stays a backlog
 PER_DAY = 70                     # reports a day on average (weekends fewer)
 REJECT_SHARE = 0.03
-RETURN_SHARE = 0.05
+RETURN_SHARE = 0.05              # the live workforce's share; the past returns what was sent to the wrong place
+MISDISPATCH_SHARE = 0.03         # the first dispatch went to a department that is not the owner
+KNOWS_OWNER_SHARE = 0.45         # where the rule is wrong, the dispatcher knows the owner from the start
 REWORK_SHARE = 0.08
 LATE_SHARE = 0.12
 HOT_SPOTS = 8
 HOT_SPOT_SHARE = 0.3
 STUCK_SHARE = 0.015              # older cases still open (hard ones, the backlog)
-RETURN_REASONS = ("不属于本部门职责范围，请改派。", "现场核实为其他单位管养设施。")
+RETURN_REASONS = ("不属于本部门职责范围，请改派。", "现场核实为其他单位管养设施。", "权属不清，经核实不属我单位管养。",
+                  "属地不符，请派至属地单位。")
 REWORK_REASONS = ("复核发现问题未彻底解决，请返工。", "现场照片与描述不符，请重新处置。")
 REJECT_REASONS = ("信息不实，现场未发现问题。", "重复反映，已有案件在办。", "不属于城市管理范围。")
 FIX_NOTES = ("已现场处置完毕。", "已维修更换，恢复正常。", "已清理完毕。", "已整改到位。")
@@ -111,8 +116,11 @@ def _minutes(rng: random.Random, median: float, spread: float = 0.6) -> timedelt
 
 
 def _timeline(rng: random.Random, city: City, tz: ZoneInfo, code: str, priority: int, district: str,
-              created: datetime) -> tuple[Timeline, dict]:
-    """The incident's whole life (possibly beyond now: the caller cuts it there) and its end values."""
+              created: datetime, filed: str | None = None, owner: str | None = None) -> tuple[Timeline, dict]:
+    """The incident's whole life (possibly beyond now: the caller cuts it there) and its end values.
+    `filed`: the category the citizen chose (the dispatcher corrects it on verifying); `owner`: the
+    department that really answers for it (where it is not the routing rule's, the case may go to the
+    rule's department first and come back)."""
     line, end = Timeline(), {"department": None, "deadline": None, "closed_at": None, "supervised": False,
                              "rework_count": 0}
     dispatcher = rng.choice(("dispatcher", "dispatcher2"))
@@ -122,22 +130,29 @@ def _timeline(rng: random.Random, city: City, tz: ZoneInfo, code: str, priority:
         line.add("reject", workflow.REJECTED, dispatcher, workflow.DISPATCHER, at, rng.choice(REJECT_REASONS))
         end["closed_at"] = at
         return line, end
-    line.add("verify", workflow.VERIFIED, dispatcher, workflow.DISPATCHER, at)
+    line.add("verify", workflow.VERIFIED, dispatcher, workflow.DISPATCHER, at,
+             details={"category": code} if filed and filed != code else None)
     dept = responsible(city.departments, code, district)
-    department = dept.code if dept else city.departments[0].code
+    rule_department = dept.code if dept else city.departments[0].code
+    final = owner or rule_department
+    if final != rule_department and rng.random() < KNOWS_OWNER_SHARE:
+        department = final
+    elif final == rule_department and rng.random() < MISDISPATCH_SHARE:
+        department = rng.choice([d.code for d in city.departments if d.code != final])
+    else:
+        department = rule_department
     at += _minutes(rng, 6, 0.5)
-    deadline = deadlines.compute_deadline(at, code, priority, tz)
+    deadline = deadline_for(city, code, priority, at, tz).at
     end.update(department=department, deadline=deadline)
     line.add("dispatch", workflow.DISPATCHED, dispatcher, workflow.DISPATCHER, at,
-             details={"department": department, "deadline": deadline.isoformat(), "routed_by_rule": True})
-    if rng.random() < RETURN_SHARE:
+             details={"department": department, "deadline": deadline.isoformat(),
+                      **({"routed_by_rule": True} if department == rule_department else {})})
+    if department != final:     # not theirs: returned, and sent to the owner
         at += _minutes(rng, 45)
         line.add("return", workflow.RETURNED, _operator(department), workflow.OPERATOR, at, rng.choice(RETURN_REASONS))
-        others = [d.code for d in city.departments if code in d.categories and d.code != department
-                  and (not d.districts or district in d.districts)]
-        department = rng.choice(others) if others else department
+        department = final
         at += _minutes(rng, 20)
-        deadline = deadlines.compute_deadline(at, code, priority, tz)
+        deadline = deadline_for(city, code, priority, at, tz).at
         end.update(department=department, deadline=deadline)
         line.add("dispatch", workflow.DISPATCHED, dispatcher, workflow.DISPATCHER, at,
                  details={"department": department, "deadline": deadline.isoformat()})
@@ -218,22 +233,26 @@ def build_history(city: City, seed: int, now: datetime, tz: ZoneInfo, days: int 
     for n, created in enumerate(_created_times(rng, days, now, tz)):
         incident_id = first_id + n
         code = rng.choices(codes, cum)[0]
+        filed = citizen.filed_category(rng, code, set(codes))
         priority = BY_CODE[code].default_priority
         lon, lat, district, road = places.pick()
         place = f"{places.district_names.get(district, '')}{road}{rng.randint(1, 399)}号附近"
-        line, end = _timeline(rng, city, tz, code, priority, district, created)
+        description = citizen.describe(rng, code, place, road)
+        owner = true_owner(city.departments, code, district, road, description)
+        line, end = _timeline(rng, city, tz, code, priority, district, created, filed, owner.code if owner else None)
         stuck = created < now - timedelta(days=3) and rng.random() < STUCK_SHARE
         steps = _cut(line, end, now, stuck)
         anonymous = rng.random() < 0.3
         ref = f"{SOURCE_REF_PREFIX}{seed}-{n + 1:05d}"
-        details = {"service_code": code, "service_name": BY_CODE[code].name_zh, "media_url": None}
+        details = {"service_code": filed, "service_name": BY_CODE[filed].name_zh, "media_url": None}
         dispatches = [s for s in steps if s[0] == "dispatch"]
         if dispatches:   # as the dispatch command keeps it (reprioritize recomputes the deadline from it)
             details["dispatched_at"] = dispatches[-1][5].isoformat()
+            details[DETAILS_KEY] = deadline_for(city, code, priority, dispatches[-1][5], tz).record()
         incidents.append({
             "id": incident_id, "code": f"{created.strftime('%Y%m%d')}{incident_id:06d}", "category": code,
-            "priority": priority, "title": f"{BY_CODE[code].name_zh} · {place}",
-            "description": rng.choice(texts.DESCRIPTIONS[code]).format(place=place), "status": steps[-1][2],
+            "priority": priority, "title": f"{BY_CODE[filed].name_zh} · {place}",
+            "description": description, "status": steps[-1][2],
             "version": len(steps), "district": district, "department": end["department"],
             "deadline": end["deadline"], "lat": lat, "lon": lon, "address": place, "source": "open311",
             "source_ref": ref, "dedupe_key": None,

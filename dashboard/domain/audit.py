@@ -11,5 +11,9 @@ TOKEN_ACTIONS = ("api_token_create", "api_token_revoke", "kiosk_token_create", "
 INCIDENT_ACTIONS = ("incident_report", *(f"incident_{a}" for a in workflow.ACTIONS))
 OPEN_DATA_ACTIONS = ("open311_token_create", "open311_token_revoke", "webhook_add", "webhook_delete")
 
-ACTIONS = SIGN_IN_ACTIONS + USER_ACTIONS + TOKEN_ACTIONS + INCIDENT_ACTIONS + OPEN_DATA_ACTIONS
-TARGET_TYPES = ("incident", "user", "token", "webhook")
+CITY_ACTIONS = ("city_import",)   # a city package imported (dashboard.services.city_import)
+# a user the package brought in sets their own password at first sign-in (dashboard.services.first_sign_in)
+CITY_ACTIONS += ("user_set_own_password",)
+
+ACTIONS = SIGN_IN_ACTIONS + USER_ACTIONS + TOKEN_ACTIONS + INCIDENT_ACTIONS + OPEN_DATA_ACTIONS + CITY_ACTIONS
+TARGET_TYPES = ("incident", "user", "token", "webhook", "city")

@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 SUSPEND_ACTION = "suspend"
 REWORK_ACTIONS = ("rework", "reopen")
 DIMENSIONS = ("department", "category", "district")
+# the unit grid (issue 15): a drill-down may also name a grid cell (incidents carry their cell)
+ALL_DIMENSIONS = DIMENSIONS + ("grid_cell",)
 PERIOD_KINDS = ("this_week", "last_week", "this_month", "last_month", "custom")
 PERCENTILE = 0.9
 MAX_CUSTOM_DAYS = 400
@@ -71,6 +73,7 @@ class Period:
     end: datetime       # exclusive, aware
     first_day: date     # local calendar days shown to people
     last_day: date
+    running: bool = False   # still running: it ends now (to date), not at its calendar end
 
     @property
     def days(self) -> int:
@@ -97,9 +100,27 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def period(kind: str, today: date, tz: ZoneInfo, first: date | None = None, last: date | None = None) -> Period:
-    """The period of a kind, around the city's `today`. Weeks start on Monday; the current week and
-    month run to their end (figures then show what is due so far)."""
+def period(kind: str, today: date, tz: ZoneInfo, first: date | None = None, last: date | None = None,
+           now: datetime | None = None) -> Period:
+    """The period of a kind, around the city's `today`. Weeks start on Monday. With `now`, a period
+    that has not ended yet (this week, this month, a custom period reaching today) ends now: a case
+    counts as due only once its deadline has passed, and nothing of the future is plotted."""
+    p = _calendar_period(kind, today, tz, first, last)
+    return to_date(p, now) if now is not None else p
+
+
+def to_date(p: Period, now: datetime) -> Period:
+    """`p` cut at `now` when it is still running (to date); unchanged when it has ended."""
+    if now >= p.end:
+        return p
+    if now <= p.start:
+        return Period(p.kind, p.start, p.start, p.first_day, p.first_day, True)
+    tz = p.start.tzinfo
+    local_now = now.astimezone(tz)        # shown to people as the city's time, never UTC's
+    return Period(p.kind, p.start, local_now, p.first_day, local_now.date(), True)
+
+
+def _calendar_period(kind: str, today: date, tz: ZoneInfo, first: date | None, last: date | None) -> Period:
     if kind == "this_week":
         monday = today - timedelta(days=today.weekday())
         return period_from_days(kind, monday, monday + timedelta(days=6), tz)
@@ -125,11 +146,31 @@ def period(kind: str, today: date, tz: ZoneInfo, first: date | None = None, last
 
 def previous(p: Period, tz: ZoneInfo) -> Period:
     """The period to compare with: the previous calendar month for months, otherwise the same
-    number of days just before."""
+    number of days just before. A running period is compared like with like: month to date with the
+    same span of the previous month (1st to the same day and time, cut at that month's end), week to
+    date with the same span of the week before."""
+    if p.running:
+        return _previous_to_date(p, tz)
     if p.kind in ("this_month", "last_month"):
         start = _month_start(p.first_day - timedelta(days=1))
         return period_from_days("previous", start, p.first_day - timedelta(days=1), tz)
     return period_from_days("previous", p.first_day - timedelta(days=p.days), p.first_day - timedelta(days=1), tz)
+
+
+def _previous_to_date(p: Period, tz: ZoneInfo) -> Period:
+    end_local = p.end.astimezone(tz)
+    if p.kind == "this_month":
+        first = _month_start(p.first_day - timedelta(days=1))
+        month_end = p.first_day                       # the previous month ends where this one starts
+        day = first + timedelta(days=(end_local.date() - p.first_day).days)
+        end = datetime.combine(day, end_local.time(), tz) if day < month_end else _local_midnight(month_end, tz)
+    else:                                             # weeks and custom periods: the same span just before
+        span_days = (p.last_day - p.first_day).days + 1 if p.kind != "this_week" else 7
+        first = p.first_day - timedelta(days=span_days)
+        end = datetime.combine(end_local.date() - timedelta(days=span_days), end_local.time(), tz)
+    end = max(end, _local_midnight(first, tz))
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date() if end > _local_midnight(first, tz) else first
+    return Period("previous", _local_midnight(first, tz), end, first, last, True)
 
 
 # -- figures from counts ----------------------------------------------------------------------
@@ -187,6 +228,7 @@ class IncidentFacts:
     suspended: bool = False
     lat: float | None = None
     lon: float | None = None
+    grid_cell: str | None = None              # the unit-grid cell (issue 15)
     extra: dict = field(default_factory=dict, compare=False)
 
 

@@ -12,8 +12,9 @@ VEHICLE_POSITION = "vehicle_position"  # a bus position (GTFS-realtime)
 AIR_READING = "air_reading"          # one pollutant concentration at one station
 ALERT = "alert"                      # an emergency alert (CAP), or a transit service alert (GTFS-realtime)
 TRIP_UPDATE = "trip_update"          # a transit trip's delays per stop (GTFS-realtime TripUpdate)
+DEVICE_STATE = "device_state"        # a city device's state or reading, pushed over MQTT (物联网: lights, covers …)
 
-KINDS = (CASE_REPORT, SEGMENT_SPEED, VEHICLE_POSITION, AIR_READING, ALERT, TRIP_UPDATE)
+KINDS = (CASE_REPORT, SEGMENT_SPEED, VEHICLE_POSITION, AIR_READING, ALERT, TRIP_UPDATE, DEVICE_STATE)
 
 
 def utc(dt: datetime) -> datetime:

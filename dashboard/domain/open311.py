@@ -11,18 +11,14 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from . import categories, workflow
+from .privacy import mask_text
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000          # the spec's default limit: 90 days or 1000 requests, whichever is smaller
 MAX_SPAN_DAYS = 90
 CLOSED_STATUSES = frozenset({workflow.CLOSED, workflow.REJECTED, workflow.MERGED})
 
-# Citizens report city-management components and events, noise and water pollution; congestion, air
-# quality and weather incidents come from the feeds, not from people.
-REPORTABLE: tuple[categories.Category, ...] = tuple(
-    c for c in categories.CATEGORIES
-    if c.domain in (categories.COMPONENT, categories.EVENT) or c.code in ("1102", "1103"))
-REPORTABLE_CODES = frozenset(c.code for c in REPORTABLE)
+# Which categories citizens may report is the city's data (categories.csv, column reportable).
 
 # What each status means to the person who reported it.
 STATUS_NOTES = {
@@ -87,10 +83,29 @@ def _iso(value: datetime | None, tz: tzinfo | None = None) -> str | None:
     return (value.astimezone(tz) if tz else value).isoformat(timespec="seconds")
 
 
+# Whose free text is public: what citizens posted to an Open311 server (ours, or the city's feed of
+# one) — with phone and ID numbers masked. A phoned-in case's text (the caller's name, number, home)
+# and the text of other sources are not published.
+PUBLIC_TEXT_SOURCES = frozenset({"open311"})
+
+
+def public_description(row: dict) -> str | None:
+    if row.get("source") not in PUBLIC_TEXT_SOURCES:
+        return None
+    return mask_text(row.get("description")) or None
+
+
+def _iso_safe(value, tz):
+    try:
+        return _iso(value, tz)
+    except (OverflowError, ValueError):   # a time at the edge of the calendar: in UTC rather than not at all
+        return _iso(value)
+
+
 def request_record(row: dict, lang: str, agency: str | None, extensions: bool = False,
-                   tz: tzinfo | None = None) -> dict[str, Any]:
+                   tz: tzinfo | None = None, cat: categories.Category | None = None) -> dict[str, Any]:
     """An incident as a GeoReport v2 service request (no reporter data, ever); times in the city's zone."""
-    cat = categories.BY_CODE.get(row["category"])
+
     details = row.get("details") or {}
     zh_note, en_note = STATUS_NOTES.get(row["status"], (row["status"], row["status"]))
     record = {
@@ -99,12 +114,12 @@ def request_record(row: dict, lang: str, agency: str | None, extensions: bool = 
         "status_notes": zh_note if _zh(lang) else en_note,
         "service_name": cat.name(lang) if cat else row["category"],
         "service_code": row["category"],
-        "description": row.get("description") or None,
+        "description": public_description(row),
         "agency_responsible": agency,
         "service_notice": None,
-        "requested_datetime": _iso(row.get("reported_at"), tz),
-        "updated_datetime": _iso(row.get("updated_at"), tz),
-        "expected_datetime": _iso(row.get("deadline"), tz),
+        "requested_datetime": _iso_safe(row.get("reported_at"), tz),
+        "updated_datetime": _iso_safe(row.get("updated_at"), tz),
+        "expected_datetime": _iso_safe(row.get("deadline"), tz),
         "address": row.get("address"),
         "address_id": None,
         "zipcode": None,

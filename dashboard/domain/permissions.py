@@ -5,10 +5,11 @@ Incident actions are checked by the workflow (dashboard.domain.workflow) on top 
 """
 from __future__ import annotations
 
-from .workflow import ADMIN, DISPATCHER, LEADER, OPERATOR, WALL
+from .workflow import ADMIN, DISPATCHER, INSPECTOR, LEADER, OPERATOR, WALL
 
 ALL_SIGNED_IN = frozenset({ADMIN, DISPATCHER, OPERATOR, LEADER})
 STAFF = frozenset({ADMIN, DISPATCHER})
+FIELD_ROLES = frozenset({INSPECTOR, OPERATOR})   # in the street: inspectors (监督员) and department crews
 
 # Page path → roles. The wall role (a kiosk) sees only the wall.
 PAGES: dict[str, frozenset[str]] = {
@@ -19,8 +20,14 @@ PAGES: dict[str, frozenset[str]] = {
     "/feeds": frozenset({ADMIN, DISPATCHER}),
     "/admin/audit": frozenset({ADMIN}),
     "/admin/webhooks": frozenset({ADMIN}),
+    # the city package in force, read-only (issue 14): dispatchers look up 立案/结案标准, 处置时限 and
+    # why a rule sends a case where it does, so they may read it too; nobody changes it here
+    "/reference": STAFF,
+    "/field": FIELD_ROLES,                    # the phone pages of inspectors and crews (issue 18)
 }
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/readyz", "/metrics"})   # /metrics: counts only
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/healthz", "/readyz", "/metrics",
+                          "/password/first",   # a first sign-in's own password: needs its one-time ticket
+                          "/field.webmanifest", "/field-sw.js"})   # the phone pages' install files (no data)   # /metrics: counts only
 # Open311 GeoReport v2 is public like other cities' servers: reads need nothing, a POST an Open311 API
 # key (never a session, so no CSRF); it never shows who reported.
 PUBLIC_PREFIXES = ("/open311/",)
@@ -54,6 +61,17 @@ API: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/webhooks/<id>"): frozenset({ADMIN}),
     ("DELETE", "/api/v1/webhooks/<id>"): frozenset({ADMIN}),
     ("GET", "/api/v1/webhooks/<id>/deliveries"): frozenset({ADMIN}),
+    # field work (issue 18): the phone pages' API, evidence photos (each also checked against the case)
+    ("GET", "/api/v1/field/me"): FIELD_ROLES | {ADMIN},
+    ("GET", "/api/v1/field/tasks"): FIELD_ROLES | {ADMIN},          # admins: every open check
+    ("GET", "/api/v1/field/reports"): frozenset({INSPECTOR, ADMIN}),  # admins: every inspector's
+    ("POST", "/api/v1/field/reports"): frozenset({INSPECTOR}),
+    ("POST", "/api/v1/field/incidents/<id>/actions"): FIELD_ROLES,
+    ("POST", "/api/v1/incidents/<id>/evidence"): FIELD_ROLES | STAFF,
+    ("GET", "/api/v1/incidents/<id>/evidence"): FIELD_ROLES | STAFF | {LEADER},
+    ("GET", "/api/v1/evidence/<id>"): FIELD_ROLES | STAFF | {LEADER},
+    ("GET", "/api/v1/evidence/<id>/thumb"): FIELD_ROLES | STAFF | {LEADER},
+    ("GET", "/api/v1/field/evaluation"): frozenset({ADMIN, DISPATCHER, LEADER}),
 }
 
 # Who sees reporters' names and phone numbers unmasked.
@@ -66,6 +84,11 @@ SEES_DEAD_LETTER_PAYLOAD = frozenset({ADMIN})
 
 def may_open_page(role: str | None, path: str) -> bool:
     return role is not None and role in PAGES.get(_page_key(path), frozenset())
+
+
+def is_page(path: str) -> bool:
+    """A page of the app (an unknown path is a 404, not a 403)."""
+    return _page_key(path) in PAGES
 
 
 def may_call_api(role: str | None, method: str, route: str) -> bool:
@@ -105,4 +128,6 @@ CALLBACK_PREFIXES: dict[str, str | None] = {
     "feeds": "/feeds",
     "audit": "/admin/audit",
     "hooks": "/admin/webhooks",
+    "ref": "/reference",
+    "field": "/field",
 }

@@ -22,7 +22,8 @@ DISPATCHER = "dispatcher"
 OPERATOR = "operator"      # department operator, bound to one department
 LEADER = "leader"
 WALL = "wall"
-ROLES = (ADMIN, DISPATCHER, OPERATOR, LEADER, WALL)
+INSPECTOR = "inspector"    # 监督员: reports from the street, verifies fixes (核查) on a beat (issue 18)
+ROLES = (ADMIN, DISPATCHER, OPERATOR, LEADER, WALL, INSPECTOR)
 SYSTEM = "system"          # routing rules and feed rules act as the system
 
 
@@ -58,6 +59,11 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in (
     Transition("progress", frozenset({ACCEPTED}), None, _DEPT_ROLES),
     Transition("supervise", _ANY_OPEN - {REPORTED, VERIFIED}, None, _DISPATCH_ROLES),
     Transition("reprioritize", _ANY_OPEN, None, _DISPATCH_ROLES),
+    # 核查 (issue 18): the center sends an inspector to check a fix on site; the result is recorded on
+    # the case (a failed check is followed by the dispatcher's rework); close may require a pass.
+    Transition("request_verification", frozenset({FIXED}), None, _DISPATCH_ROLES),
+    Transition("verify_pass", frozenset({FIXED}), None, frozenset({INSPECTOR})),
+    Transition("verify_fail", frozenset({FIXED}), None, frozenset({INSPECTOR}), needs_reason=True),
 )}
 
 ACTIONS = tuple(TRANSITIONS)

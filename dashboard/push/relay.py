@@ -53,6 +53,8 @@ class _Client:
         self.allow = allow
         self.overflow = False
         self.paused = False             # the bus went away: the client is told to come back later
+        self.revoked = False            # its session or kiosk link ended: the socket is closed
+        self.request: Request | None = None
         self.wake = asyncio.Event()
 
     def offer(self, messages: list[BusMessage]) -> None:
@@ -89,7 +91,9 @@ class _RelayFigures:
 
 class PushRelay:
     def __init__(self, bus: Bus, host: str = "127.0.0.1", port: int = 0, *, interval: float = 0.2,
-                 max_pending: int = 2000, read_timeout: float = 0.25, authorize: Authorize | None = None) -> None:
+                 max_pending: int = 2000, read_timeout: float = 0.25, authorize: Authorize | None = None,
+                 recheck_seconds: float = 5.0, metrics_allowed: Callable[[str | None, str | None], bool] | None = None
+                 ) -> None:
         self._bus = bus
         self.host = host
         self._requested_port = port
@@ -97,6 +101,9 @@ class PushRelay:
         self.max_pending = max_pending
         self.read_timeout = read_timeout
         self._authorize = authorize
+        self.recheck_seconds = recheck_seconds   # every open socket's credentials are asked again this often
+        self.revoked_closed = 0
+        self._metrics_allowed = metrics_allowed   # (peer address, Authorization header) → may read /metrics
         self._clients: set[_Client] = set()
         self._position: str = positions.START     # where the shared reader is
         self._port: int | None = None
@@ -173,11 +180,13 @@ class PushRelay:
                          ping_interval=20, ping_timeout=20, close_timeout=1, max_size=4096) as server:
             self._port = server.sockets[0].getsockname()[1]
             reader = asyncio.create_task(self._read_bus())
+            checker = asyncio.create_task(self._recheck())
             self._ready.set()
             await self._stopping.wait()
-            reader.cancel()
-            with suppress(asyncio.CancelledError):
-                await reader
+            for task in (reader, checker):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
             server.close()          # going away (1001) to every client; handlers end
 
     # -- the shared reader ---------------------------------------------------------------------
@@ -220,6 +229,27 @@ class PushRelay:
                 log.exception("push relay: bus read failed; retrying")
             await asyncio.sleep(1.0)
 
+    async def _recheck(self) -> None:
+        """Credentials are not only for the handshake: every heartbeat each open socket is asked again,
+        and one whose kiosk link was revoked, whose session ended or whose user was disabled is closed."""
+        if self._authorize is None:
+            return
+        while True:
+            await asyncio.sleep(self.recheck_seconds)
+            for client in list(self._clients):
+                if client.request is None or client.revoked:
+                    continue
+                try:
+                    allow = await self._call(self._authorize, client.request)
+                except Exception:
+                    log.exception("push relay: re-checking a client failed; closing it")
+                    allow = False
+                if not allow:
+                    client.revoked = True
+                    client.wake.set()
+                elif callable(allow):
+                    client.allow = allow
+
     def _pause_clients(self) -> None:
         for client in list(self._clients):
             client.paused = True
@@ -232,6 +262,9 @@ class PushRelay:
             return connection.respond(200, json.dumps({"clients": len(self._clients), "position": self._position,
                                                        "bus_up": not self.bus_down}))
         if path == "/metrics":
+            peer = (connection.remote_address or ("",))[0]
+            if self._metrics_allowed is not None and not self._metrics_allowed(peer, request.headers.get("Authorization")):
+                return connection.respond(404, "not found\n")
             response = connection.respond(200, self.metrics_text().decode())
             del response.headers["Content-Type"]
             response.headers["Content-Type"] = CONTENT_TYPE_LATEST
@@ -259,6 +292,7 @@ class PushRelay:
             await ws.close(1013, "bus unavailable")
             return
         client = _Client(self.max_pending, allow if callable(allow) else None)
+        client.request = ws.request
         requested = (parse_qs(urlsplit(ws.request.path).query).get("after") or [""])[0].strip()
         self._clients.add(client)        # before catching up: nothing published meanwhile is missed
         try:
@@ -316,6 +350,10 @@ class PushRelay:
             if wait > 0:
                 await asyncio.sleep(wait)     # gather what arrives meanwhile into one batch
             client.wake.clear()
+            if client.revoked:
+                self.revoked_closed += 1
+                await ws.close(1008, "not allowed")
+                return
             if client.paused:
                 await ws.close(1013, "bus unavailable")
                 return

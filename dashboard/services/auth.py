@@ -2,20 +2,32 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from dashboard.domain import workflow
 from dashboard.domain.identity import Identity
-from dashboard.store import as_utc, audit, auth as auth_store, utcnow
+from dashboard.store import as_utc, audit, auth as auth_store, sessions as session_store, utcnow
 
 from . import passwords
 from .container import Services
 
-FREE_FAILURES = 5            # failures before sign-in slows down
+FREE_FAILURES = 5            # failures of one account from one address before sign-in slows down
 MAX_LOCK = timedelta(minutes=15)
-ASSIGNABLE_ROLES = (workflow.ADMIN, workflow.DISPATCHER, workflow.OPERATOR, workflow.LEADER)
+# Throttled per account from one address (above), per address across accounts (password spraying:
+# never cleared by a success) and per account across addresses (a slow cap, so nobody can lock a
+# user out for long); failures older than WINDOW are forgotten. Nothing throttles everyone at once.
+ADDRESS_FREE_FAILURES = 20
+ACCOUNT_FREE_FAILURES = 10
+ACCOUNT_MAX_LOCK = timedelta(minutes=1)
+WINDOW = timedelta(minutes=15)
+MAX_USERNAME = 64            # longer names are no user of ours (users.username is 64 characters)
+MAX_PASSWORD = 1024          # longer passwords are not hashed (the hash takes a deliberate tenth of a second)
+TOUCH_SESSION_SECONDS = 60
+ASSIGNABLE_ROLES = (workflow.ADMIN, workflow.DISPATCHER, workflow.OPERATOR, workflow.LEADER,
+                    workflow.INSPECTOR)   # inspectors' beats: dashboard.services.field (issue 18)
 OPEN311_KIND = "open311"     # token kind of Open311 API keys (dashboard.web.open311_server)
 
 
@@ -32,11 +44,35 @@ class SignInRefused(Exception):
         return self.reason
 
 
-def lock_for(failures: int) -> timedelta:
+def lock_for(failures: int, free: int = FREE_FAILURES, cap: timedelta = MAX_LOCK) -> timedelta:
     """No delay for the first few failures, then doubling: 1 s, 2 s, 4 s … up to 15 minutes."""
-    if failures < FREE_FAILURES:
+    if failures < free:
         return timedelta(0)
-    return min(timedelta(seconds=2 ** min(failures - FREE_FAILURES, 20)), MAX_LOCK)
+    return min(timedelta(seconds=2 ** min(failures - free, 20)), cap)
+
+
+def throttle_keys(username: str, remote_addr: str | None) -> list[tuple[str, int, timedelta]]:
+    """(key, free failures, longest lock) of each counter a sign-in attempt is held to."""
+    name, addr = username.lower(), remote_addr or "-"
+    return [(f"user:{name}@{addr}", FREE_FAILURES, MAX_LOCK), (f"ip:{addr}", ADDRESS_FREE_FAILURES, MAX_LOCK),
+            (f"user:{name}", ACCOUNT_FREE_FAILURES, ACCOUNT_MAX_LOCK)]
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash to check unknown names against, so that they cost the same time as known ones."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(passwords.hash_password(passwords.random_password()))
+    return _DUMMY_HASH[0]
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    identity: Identity | None
+    csrf: str | None = None
+    expired: bool = False       # ended by its idle or absolute limit (the sign-in page says so)
 
 
 TOUCH_EVERY_SECONDS = 60
@@ -48,24 +84,33 @@ class AuthService:
 
     # -- sign-in ------------------------------------------------------------------------------
     def sign_in(self, username: str, password: str, remote_addr: str | None) -> Identity:
-        """Check a name and password. Failures are counted per user and per address and slow down
-        further attempts; every outcome is audited (the audit entry commits even when we refuse)."""
+        """Check a name and password. Failures are counted per account and address, per address and per
+        account, and slow down further attempts; every outcome is audited (the audit entry commits even
+        when we refuse). Unknown and known names cost the same time."""
         now = utcnow()
-        keys = [f"user:{username.lower()}", f"ip:{remote_addr or '-'}"]
+        username = (username or "")[:MAX_USERNAME + 1]
+        too_long = len(username) > MAX_USERNAME or len(password or "") > MAX_PASSWORD
+        keys = throttle_keys(username[:MAX_USERNAME], remote_addr)
         throttled: str | None = None
         wait = 0.0
         # Read, then check the password with no transaction open: the hash takes a deliberate tenth of
         # a second, and on SQLite a write transaction would hold every other writer that long.
         with self.services.store.connect() as conn:
-            for key in keys:
+            for key, free, cap in keys:
                 count, last = auth_store.failures(conn, key)
-                wait = (last + lock_for(count) - now).total_seconds() if last else 0
+                if last is not None and now - last > WINDOW:
+                    continue
+                wait = (last + lock_for(count, free, cap) - now).total_seconds() if last else 0
                 if wait > 0:
-                    throttled = f"{count} failures ({key})"
+                    throttled = f"{count} failures ({key.split(':')[0]})"
                     break
-            user = auth_store.get_user(conn, username) if throttled is None else None
-        good = (throttled is None and user is not None and not user["disabled"]
-                and passwords.verify_password(password, user["password_hash"]))
+            user = auth_store.get_user(conn, username) if throttled is None and not too_long else None
+        good = False
+        if throttled is None:
+            known = user is not None and not user["disabled"]
+            checked = passwords.verify_password((password or "")[:MAX_PASSWORD],
+                                                user["password_hash"] if known else _dummy_hash())
+            good = known and checked and not too_long
         refusal: SignInRefused | None = None
         with self.services.store.begin() as conn:
             if throttled is not None:
@@ -73,14 +118,13 @@ class AuthService:
                 audit.append(conn, at=now, actor=username or "-", actor_role="-", action="sign_in_throttled",
                              remote_addr=remote_addr, reason=throttled)
             elif good:
-                for key in keys:
-                    auth_store.clear_failures(conn, key)
+                auth_store.clear_failures(conn, keys[0][0])   # this account from this address only
                 audit.append(conn, at=now, actor=username, actor_role=user["role"], action="sign_in",
                              remote_addr=remote_addr)
             else:
                 refusal = SignInRefused("wrong user name or password")
-                for key in keys:
-                    auth_store.record_failure(conn, key, now)
+                for key, _, _ in keys:
+                    auth_store.record_failure(conn, key, now, WINDOW)
                 audit.append(conn, at=now, actor=username or "-", actor_role=user["role"] if user else "-",
                              action="sign_in_failed", remote_addr=remote_addr,
                              reason="disabled" if user and user["disabled"] else "bad name or password")
@@ -88,8 +132,55 @@ class AuthService:
             raise refusal
         return Identity(user["username"], user["role"], user["department"], user["display_name"])
 
-    def sign_out(self, identity: Identity, remote_addr: str | None, reason: str | None = None) -> None:
+    # -- sessions (server-side: revocable) ------------------------------------------------------
+    def open_session(self, identity: Identity, remote_addr: str | None) -> tuple[str, str]:
+        """A new session for a signed-in user: (the id for the cookie, its own new CSRF token)."""
+        sid, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = utcnow()
+        lifetime = timedelta(hours=self.services.settings.session_max_hours)
         with self.services.store.begin() as conn:
+            session_store.create(conn, passwords.token_hash(sid), identity.username, identity.role, csrf, now,
+                                 now + lifetime, remote_addr)
+            session_store.prune(conn, now - timedelta(days=7))
+        return sid, csrf
+
+    def session_identity(self, sid: str, touch: bool = True) -> SessionCheck:
+        """Who a session id belongs to now; None when it ended (signed out, revoked, idle, too old) or its
+        user was disabled or changed role."""
+        if not sid or not isinstance(sid, str) or len(sid) > 200:
+            return SessionCheck(None)
+        now = utcnow()
+        digest = passwords.token_hash(sid)
+        with self.services.store.connect() as conn:
+            row = session_store.get(conn, digest)
+            user = auth_store.get_user(conn, row["username"]) if row else None
+        if row is None or row["revoked_at"] is not None:
+            return SessionCheck(None)
+        idle = timedelta(minutes=self.services.settings.session_idle_minutes)
+        if now >= as_utc(row["expires_at"]) or now - as_utc(row["seen_at"]) > idle:
+            with self.services.store.begin() as conn:
+                session_store.revoke(conn, digest, now, "expired")
+            return SessionCheck(None, expired=True)
+        if not user or user["disabled"] or user["role"] != row["role"]:
+            with self.services.store.begin() as conn:
+                session_store.revoke(conn, digest, now, "user changed")
+            return SessionCheck(None)
+        if touch and (now - as_utc(row["seen_at"])).total_seconds() >= TOUCH_SESSION_SECONDS:
+            with self.services.store.begin() as conn:   # idle time to the minute: not a write per request
+                session_store.touch(conn, digest, now)
+        return SessionCheck(Identity(user["username"], user["role"], user["department"], user["display_name"]),
+                            row["csrf"])
+
+    def end_session(self, sid: str | None, reason: str = "signed out") -> None:
+        if sid:
+            with self.services.store.begin() as conn:
+                session_store.revoke(conn, passwords.token_hash(sid), utcnow(), reason[:32])
+
+    def sign_out(self, identity: Identity, remote_addr: str | None, reason: str | None = None,
+                 sid: str | None = None) -> None:
+        with self.services.store.begin() as conn:
+            if sid:
+                session_store.revoke(conn, passwords.token_hash(sid), utcnow(), "signed out")
             audit.append(conn, at=utcnow(), actor=identity.username, actor_role=identity.role,
                          action="sign_out", remote_addr=remote_addr, reason=reason)
 
@@ -139,6 +230,8 @@ class AuthService:
             if not user:
                 raise AuthError(f"no user {username!r}")
             auth_store.update_user(conn, username, now, disabled=disabled)
+            if disabled:
+                session_store.revoke_user(conn, username, now, "user disabled")
             audit.append(conn, at=now, actor=actor.username, actor_role=actor.role,
                          action="user_disable" if disabled else "user_enable", target_type="user",
                          target_id=username, before={"disabled": user["disabled"]}, after={"disabled": disabled})
@@ -152,8 +245,30 @@ class AuthService:
         with self.services.store.begin() as conn:
             if not auth_store.update_user(conn, username, now, password_hash=passwords.hash_password(password)):
                 raise AuthError(f"no user {username!r}")
+            session_store.revoke_user(conn, username, now, "password reset")
             audit.append(conn, at=now, actor=actor.username, actor_role=actor.role, action="user_reset_password",
                          target_type="user", target_id=username)
+
+    def set_role(self, actor: Identity, username: str, role: str, department: str | None = None) -> None:
+        """Change a user's role (and department); the user's open sessions end."""
+        if role not in ASSIGNABLE_ROLES:
+            raise AuthError(f"role must be one of {', '.join(ASSIGNABLE_ROLES)}")
+        departments = {d.code for d in self.services.city.departments}
+        if role == workflow.OPERATOR and department not in departments:
+            raise AuthError(f"a department operator needs --department, one of {', '.join(sorted(departments))}")
+        if role != workflow.OPERATOR:
+            department = None
+        now = utcnow()
+        with self.services.store.begin() as conn:
+            user = auth_store.get_user(conn, username)
+            if not user:
+                raise AuthError(f"no user {username!r}")
+            auth_store.update_user(conn, username, now, role=role, department=department)
+            session_store.revoke_user(conn, username, now, "role changed")
+            audit.append(conn, at=now, actor=actor.username, actor_role=actor.role, action="user_set_role",
+                         target_type="user", target_id=username,
+                         before={"role": user["role"], "department": user["department"]},
+                         after={"role": role, "department": department})
 
     # -- tokens -------------------------------------------------------------------------------
     def create_token(self, actor: Identity, name: str, username: str | None = None, kind: str = "api") -> str:
@@ -218,9 +333,13 @@ class AuthService:
             if auth_store.list_users(conn):
                 return path, None
         departments = self.services.city.departments
-        people = [("admin", workflow.ADMIN, None, "管理员"), ("dispatcher", workflow.DISPATCHER, None, "调度员 王敏"),
-                  ("dispatcher2", workflow.DISPATCHER, None, "调度员 李强"), ("leader", workflow.LEADER, None, "分管领导")]
-        people += [(f"op-{d.code.lower()}", workflow.OPERATOR, d.code, d.name_zh) for d in departments[:4]]
+        # display names are people's names only: the header adds the role (and department) in the screen's language
+        people = [("admin", workflow.ADMIN, None, None), ("dispatcher", workflow.DISPATCHER, None, "王敏"),
+                  ("dispatcher2", workflow.DISPATCHER, None, "李强"), ("leader", workflow.LEADER, None, "陈静")]
+        # an operator for every city-level department and for the first district-level one
+        citywide = [d for d in departments if not d.districts]
+        local = [d for d in departments if d.districts][:1]
+        people += [(f"op-{d.code.lower()}", workflow.OPERATOR, d.code, None) for d in citywide + local]
         system = Identity("cityops", workflow.ADMIN, via="cli")
         logins = {}
         for username, role, dept, name in people:

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from dashboard.domain import aqi, categories, congestion, permissions, workflow
+from dashboard.domain import aqi, congestion, permissions, workflow
 from dashboard.domain import evaluation as ev
+from dashboard.domain.geo import outline_points
 from dashboard.domain.identity import Identity
 from dashboard.store import evaluation as facts_store
 from dashboard.store import evaluation_trends as trends_store
@@ -18,7 +19,8 @@ from dashboard.store import utcnow
 from .container import Services
 
 # Drill-down: what a tap on a group of one dimension breaks down into next.
-NEXT_DIMENSION = {"department": "category", "category": "district", "district": "category"}
+NEXT_DIMENSION = {"department": "category", "category": "district", "district": "category",
+                  "grid_cell": "category"}   # grid_cell: the unit grid (issue 15)
 SEES_ALL = frozenset({workflow.ADMIN, workflow.DISPATCHER, workflow.LEADER})
 HEAT_CELL_DEG = 0.01     # about 1 km
 REVIEW_WORKERS = 3       # connections one review reads on side by side
@@ -67,13 +69,11 @@ def parse_query(args: dict[str, Any]) -> ReviewQuery:
     kind = str(args.get("period") or "this_month")
     if kind not in ev.PERIOD_KINDS:
         raise ReviewError(f"period must be one of {', '.join(ev.PERIOD_KINDS)}, not {kind!r}")
-    filters = tuple((d, str(args[d])) for d in ev.DIMENSIONS if args.get(d))
+    filters = tuple((d, str(args[d])) for d in ev.ALL_DIMENSIONS if args.get(d))
     figure = args.get("figure") or None
     if figure and figure not in ev.FIGURES_BY_KEY:
         raise ReviewError(f"unknown figure {figure!r}; one of {', '.join(ev.FIGURES_BY_KEY)}")
     heat = args.get("heat") or None
-    if heat and heat not in categories.BY_CODE:
-        raise ReviewError(f"unknown category {heat!r}")
     return ReviewQuery(kind, _day(args.get("first"), "first"), _day(args.get("last"), "last"), filters, heat, figure)
 
 
@@ -89,7 +89,7 @@ def scope_of(identity: Identity) -> str | None:
 def periods(services: Services, query: ReviewQuery, now: datetime) -> tuple[ev.Period, ev.Period]:
     today = now.astimezone(services.tz).date()
     try:
-        current = ev.period(query.kind, today, services.tz, query.first, query.last)
+        current = ev.period(query.kind, today, services.tz, query.first, query.last, now=now)
     except ev.PeriodError as exc:
         raise ReviewError(str(exc)) from None
     return current, ev.previous(current, services.tz)
@@ -117,12 +117,12 @@ def thresholds(services: Services) -> dict[str, tuple[float, float]]:
 def group_name(services: Services, dimension: str, code: str, lang: str) -> str:
     zh = lang == "zh-CN"
     if dimension == "department":
-        d = next((x for x in services.city.departments if x.code == code), None)
+        d = services.city.department(code)   # retired ones too: past periods keep their names
         return (d.name_zh if zh else d.name_en) if d else (code or "—")
     if dimension == "district":
-        d = next((x for x in services.city.districts if x.code == code), None)
+        d = services.city.district(code)
         return (d.name_zh if zh else d.name_en) if d else (code or "—")
-    cat = categories.BY_CODE.get(code)
+    cat = services.city.find_category(code)
     return (cat.name_zh if zh else cat.name_en) if cat else (code or "—")
 
 
@@ -170,15 +170,15 @@ def _aggregates(services: Services, query: ReviewQuery, current: ev.Period, befo
 
 def _period_json(p: ev.Period) -> dict:
     return {"kind": p.kind, "first": p.first_day.isoformat(), "last": p.last_day.isoformat(),
-            "start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days}
+            "start": p.start.isoformat(), "end": p.end.isoformat(), "days": p.days, "running": p.running}
 
 
 def hot_spots(services: Services, identity: Identity, query: ReviewQuery, now: datetime | None = None) -> list[dict]:
     now = now or utcnow()
     scope = scope_of(identity)
     current, _ = periods(services, query, now)
-    lons = [p[0] for d in services.city.districts for p in d.geometry["coordinates"][0]]
-    lats = [p[1] for d in services.city.districts for p in d.geometry["coordinates"][0]]
+    lons = [p[0] for d in services.city.districts for p in outline_points(d.geometry)]   # MultiPolygons too (#15)
+    lats = [p[1] for d in services.city.districts for p in outline_points(d.geometry)]
     refresh(services)   # the map may be asked for before the figures
     with services.store.connect() as conn:
         return trends_store.heat_cells(conn, current, (min(lats), min(lons)), HEAT_CELL_DEG, query.category,
@@ -210,16 +210,46 @@ def environment(services: Services, identity: Identity, query: ReviewQuery, now:
             "worst_hours": worst, "hours": sorted(hours, key=lambda h: h["hour"])}
 
 
+def _with_category_names(services: Services, rows: list[dict]) -> None:
+    """Each row's category names (a composed title is shown in the screen's language)."""
+    for r in rows:
+        cat = services.city.find_category(r.get("category") or "")
+        r["category_name_zh"], r["category_name_en"] = (cat.name_zh, cat.name_en) if cat else (None, None)
+
+
+BACKLOG_FIGURE = "open_overdue"   # not a figure of the period: open cases overdue since before it
+
+
+def open_overdue(services: Services, identity: Identity, query: ReviewQuery, now: datetime | None = None,
+                 limit: int = 15) -> dict:
+    """Open incidents whose deadline passed before the period began (they are due in no period shown,
+    yet still overdue): {total, items (longest overdue first), oldest_seconds}."""
+    from dashboard.store import evaluation_backlog
+    now = now or utcnow()
+    scope = scope_of(identity)
+    current, _ = periods(services, query, now)
+    refresh(services)
+    with services.store.connect() as conn:
+        rows, total = evaluation_backlog.open_overdue(conn, current.start, now, query.filter_dict, scope, limit)
+    _with_category_names(services, rows)
+    return {"figure": BACKLOG_FIGURE, "items": rows, "total": total,
+            "oldest_seconds": rows[0]["overdue_seconds"] if rows else None,
+            "links": permissions.may_open_page(identity.role, "/dispatch")}
+
+
 def incidents_behind(services: Services, identity: Identity, query: ReviewQuery, figure: str,
                      now: datetime | None = None, limit: int = 200) -> dict:
     now = now or utcnow()
     scope = scope_of(identity)
+    if figure == BACKLOG_FIGURE:
+        return open_overdue(services, identity, query, now, limit)
     if figure not in ev.FIGURES_BY_KEY:
         raise ReviewError(f"unknown figure {figure!r}")
     current, _ = periods(services, query, now)
     refresh(services)
     with services.store.connect() as conn:
         rows, total = trends_store.incidents_behind(conn, current, now, figure, query.filter_dict, scope, limit)
+    _with_category_names(services, rows)
     # leaders have no Dispatch page: their list shows the incidents without a link
     return {"figure": figure, "items": rows, "total": total,
             "links": permissions.may_open_page(identity.role, "/dispatch")}
@@ -231,7 +261,10 @@ def worst_overdue(services: Services, identity: Identity, query: ReviewQuery, no
     scope = scope_of(identity)
     current, _ = periods(services, query, now)
     with services.store.connect() as conn:
-        return trends_store.worst_overdue(conn, current, now, scope, limit)
+        rows = trends_store.worst_overdue(conn, current, now, scope, limit, filters=query.filter_dict)
+    # and the open ones overdue since before the period (due in no period shown, still overdue)
+    backlog = open_overdue(services, identity, query, now, limit)["items"]
+    return sorted(rows + backlog, key=lambda r: -r["overdue_seconds"])[:limit]
 
 
 def overview(services: Services, identity: Identity, query: ReviewQuery, lang: str,

@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dashboard.domain import categories, workflow
+from dashboard.domain import workflow
 from dashboard.domain.city import City
+from dashboard.domain.privacy import mask_text
 
 
 def _iso(dt: datetime | None) -> str | None:
     return dt.isoformat() if dt else None
 
 
-def incident_feature(row: dict, now: datetime) -> dict[str, Any]:
-    cat = categories.BY_CODE.get(row["category"])
+def _category(row: dict, city: City | None):
+    return city.find_category(row["category"]) if city is not None else None
+
+
+def incident_feature(row: dict, now: datetime, city: City | None = None) -> dict[str, Any]:
+    cat = _category(row, city)
     overdue = bool(row.get("deadline") and row["status"] in workflow.OPEN_STATUSES and row["deadline"] < now)
     return {
         "type": "Feature",
@@ -23,7 +28,7 @@ def incident_feature(row: dict, now: datetime) -> dict[str, Any]:
             "id": row["id"], "code": row.get("code"), "category": row["category"],
             "category_name_zh": cat.name_zh if cat else row["category"],
             "category_name_en": cat.name_en if cat else row["category"],
-            "title": row["title"], "priority": row["priority"], "status": row["status"],
+            "title": mask_text(row["title"]), "priority": row["priority"], "status": row["status"],
             "district": row.get("district"), "department": row.get("department"),
             "deadline": _iso(row.get("deadline")), "created_at": _iso(row.get("created_at")),
             "overdue": overdue,
@@ -42,6 +47,15 @@ def station_item(station_id: str, state: dict | None) -> dict[str, Any]:
             "primary": list(state.get("primary_pollutants") or []), "updated_at": _iso(state.get("observed_at"))}
 
 
+def vehicle_feature(row: dict) -> dict[str, Any]:
+    """A transit vehicle on the map (GTFS-realtime position); `vehicles.update` carries these,
+    `vehicles.remove` the ids of those that left (deleted from a feed, or their trip was)."""
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+            "properties": {"id": row["vehicle_id"], "route_id": row.get("route_id"), "trip_id": row.get("trip_id"),
+                           "bearing": row.get("bearing"), "speed_kmh": row.get("speed_kmh"),
+                           "observed_at": _iso(row.get("observed_at"))}}
+
+
 def alert_feature(row: dict) -> dict[str, Any]:
     return {
         "type": "Feature", "geometry": row.get("geometry"),
@@ -50,6 +64,7 @@ def alert_feature(row: dict) -> dict[str, Any]:
             "urgency": row.get("urgency"), "headline_zh": row.get("headline_zh"),
             "headline_en": row.get("headline_en"), "status": row["status"], "expires": _iso(row.get("expires")),
             "sent": _iso(row.get("sent")), "area_desc": row.get("area_desc"),
+            "districts": list((row.get("payload") or {}).get("districts") or []),   # issue 15: areas by code
         },
     }
 
@@ -60,9 +75,9 @@ def event_item(kind: str, source: str, title_zh: str, title_en: str, at: datetim
             "lat": lat, "lon": lon, "ref": ref}
 
 
-def incident_event(row: dict) -> dict[str, Any]:
-    cat = categories.BY_CODE.get(row["category"])
-    title_zh = row["title"]
+def incident_event(row: dict, city: City | None = None) -> dict[str, Any]:
+    cat = _category(row, city)
+    title_zh = mask_text(row["title"])
     title_en = f"{cat.name_en if cat else row['category']} · {row.get('address') or row.get('code')}"
     return event_item("incident", row["source"], title_zh, title_en, row["created_at"], row.get("lat"),
                       row.get("lon"), row["id"])
@@ -76,6 +91,8 @@ def alert_event(row: dict) -> dict[str, Any]:
 
 
 def district_collection(city: City) -> dict:
+    from dashboard.geo.drawing import district_drawing   # simplified copies to draw (issue 15)
+    drawn = district_drawing(city)
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": d.geometry,
+        {"type": "Feature", "geometry": drawn.get(d.code, d.geometry),
          "properties": {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en}} for d in city.districts]}

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import exc as sa_exc
 
 from dashboard.bus import BusUnavailable
-from dashboard.domain import categories, deadlines, routing, workflow
+from dashboard.domain import routing, workflow
+from dashboard.domain.deadlines import Deadline
 from dashboard.domain.identity import Identity
 from dashboard.store import audit, incidents as incident_store, routing as routing_store, utcnow
 from dashboard.store.incidents import VersionMismatch
 
-from . import features
+from . import deadline_rules, features
 from .container import Services
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,12 @@ def perform(services: Services, identity: Identity, incident_id: int, action: st
     503 when the database does not answer: the transaction is then rolled back or never committed)."""
     try:
         return _perform(services, identity, incident_id, action, version, reason, params, remote_addr)
+    except ActionError as exc:
+        if exc.status == 403:   # refused attempts are audited too (their own transaction)
+            from .refusals import record
+            record(services, identity, f"incident_{action}", str(exc), remote_addr, "incident", incident_id)
+            exc.audited = True
+        raise
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
         log.warning("incident %s: %s failed, the database did not answer: %s", incident_id, action, exc)
         raise ActionError(503, "the database did not answer, so this action may not have been recorded; "
@@ -145,7 +152,7 @@ def conflict(conn, incident: dict, version: int) -> ActionError:
 
 def publish_incident(services: Services, incident: dict, action: str, identity: Identity) -> None:
     now = utcnow()
-    _publish(services, "incident.upsert", features.incident_feature(incident, now))
+    _publish(services, "incident.upsert", features.incident_feature(incident, now, services.city))
     _publish(services, "incident.changed", {"id": incident["id"], "version": incident["version"],
                                             "status": incident["status"], "department": incident.get("department"),
                                             "action": action, "actor": identity.username, "at": now.isoformat()})
@@ -172,7 +179,11 @@ def _department(ctx: Context, code: str | None) -> str:
     return code
 
 
-def _deadline(ctx: Context, category: str, priority: int, start: datetime) -> datetime:
+MAX_DEADLINE_DAYS = 5 * 365
+
+
+def _deadline(ctx: Context, category: str, priority: int, start: datetime) -> Deadline:
+    """The deadline the dispatcher gave, or the one the city's time limits and calendar give."""
     given = ctx.params.get("deadline")
     if given:
         try:
@@ -183,8 +194,10 @@ def _deadline(ctx: Context, category: str, priority: int, start: datetime) -> da
             value = value.replace(tzinfo=ctx.services.tz)
         if value <= ctx.now:
             raise invalid("the deadline must be in the future")
-        return value
-    return deadlines.compute_deadline(start, category, priority, ctx.services.tz)
+        if value > ctx.now + timedelta(days=MAX_DEADLINE_DAYS):   # a typing error (or an attack), not a plan
+            raise invalid(f"the deadline may be at most {MAX_DEADLINE_DAYS // 365} years ahead")
+        return Deadline.given(value)
+    return deadline_rules.deadline_for(ctx.services.city, category, priority, start, ctx.services.tz)
 
 
 def _priority(value: Any) -> int:
@@ -205,7 +218,8 @@ def _text(ctx: Context, key: str = "text", required: bool = True) -> str | None:
 
 
 def suggest_department(services: Services, conn, incident: dict) -> routing.RoutingRule | None:
-    return routing.suggest(routing_store.rules(conn), incident["category"], incident.get("district"))
+    return routing.suggest(routing_store.rules(conn), incident["category"], incident.get("district"),
+                           services.city.group_key(incident["category"]))
 
 
 # -- the commands -----------------------------------------------------------------------------
@@ -213,8 +227,8 @@ def suggest_department(services: Services, conn, incident: dict) -> routing.Rout
 def verify(ctx: Context) -> dict:
     changes = {}
     if ctx.params.get("category"):
-        if ctx.params["category"] not in categories.BY_CODE:
-            raise invalid(f"unknown category {ctx.params['category']!r}")
+        if not ctx.services.city.can_file(ctx.params["category"]):
+            raise invalid(f"unknown or retired category {ctx.params['category']!r}")
         changes["category"] = ctx.params["category"]
     if ctx.params.get("priority") is not None:
         changes["priority"] = _priority(ctx.params["priority"])
@@ -264,9 +278,9 @@ def dispatch(ctx: Context) -> dict:
     department = _department(ctx, code)
     priority = _priority(ctx.params.get("priority", inc["priority"]))
     deadline = _deadline(ctx, inc["category"], priority, ctx.now)
-    ctx.params.update({"department": department, "deadline": deadline.isoformat()})
-    return {"department": department, "deadline": deadline, "priority": priority,
-            "details": (inc.get("details") or {}) | {"dispatched_at": ctx.now.isoformat()}}
+    ctx.params.update({"department": department, "deadline": deadline.at.isoformat()})
+    return {"department": department, "deadline": deadline.at, "priority": priority,
+            "details": deadline_rules.details_with(inc.get("details"), deadline) | {"dispatched_at": ctx.now.isoformat()}}
 
 
 @command("reassign")
@@ -276,7 +290,8 @@ def reassign(ctx: Context) -> dict:
         raise invalid("the incident is with that department already")
     changes: dict[str, Any] = {"department": department}
     if ctx.params.get("deadline"):
-        changes["deadline"] = _deadline(ctx, ctx.incident["category"], ctx.incident["priority"], ctx.now)
+        deadline = _deadline(ctx, ctx.incident["category"], ctx.incident["priority"], ctx.now)
+        changes.update(deadline=deadline.at, details=deadline_rules.details_with(ctx.incident.get("details"), deadline))
     return changes
 
 
@@ -296,11 +311,15 @@ def report_fixed(ctx: Context) -> dict:
     evidence = (ctx.params.get("evidence_url") or "").strip()
     if evidence and not evidence.startswith(("http://", "https://")):
         raise invalid("evidence_url must be an http(s) link")
-    return {}
+    from . import field_actions   # before/after photos; a new fix needs a new check (issue 18)
+    field_actions.attach_photos(ctx)
+    return field_actions.verification_reset(ctx)
 
 
 @command("close")
 def close(ctx: Context) -> dict:
+    from . import field_actions
+    field_actions.check_verified_before_close(ctx)
     deadline = ctx.incident.get("deadline")
     ctx.params["on_time"] = bool(deadline is None or ctx.now <= deadline)
     return {"closed_at": ctx.now}
@@ -308,14 +327,16 @@ def close(ctx: Context) -> dict:
 
 @command("rework")
 def rework(ctx: Context) -> dict:
-    return {"rework_count": ctx.incident["rework_count"] + 1}
+    from . import field_actions
+    return {"rework_count": ctx.incident["rework_count"] + 1} | field_actions.verification_reset(ctx)
 
 
 @command("reopen")
 def reopen(ctx: Context) -> dict:
     inc = ctx.incident
     deadline = _deadline(ctx, inc["category"], inc["priority"], ctx.now)
-    return {"rework_count": inc["rework_count"] + 1, "closed_at": None, "deadline": deadline}
+    return {"rework_count": inc["rework_count"] + 1, "closed_at": None, "deadline": deadline.at,
+            "details": deadline_rules.details_with(inc.get("details"), deadline)}
 
 
 @command("comment")
@@ -346,6 +367,11 @@ def reprioritize(ctx: Context) -> dict:
     changes: dict[str, Any] = {"priority": priority}
     dispatched_at = (inc.get("details") or {}).get("dispatched_at")
     if inc.get("deadline") and dispatched_at:
-        changes["deadline"] = deadlines.compute_deadline(
-            datetime.fromisoformat(dispatched_at), inc["category"], priority, ctx.services.tz)
+        deadline = deadline_rules.deadline_for(ctx.services.city, inc["category"], priority,
+                                               datetime.fromisoformat(dispatched_at), ctx.services.tz)
+        changes.update(deadline=deadline.at, details=deadline_rules.details_with(inc.get("details"), deadline))
     return changes
+
+
+# 核查 (issue 18): request_verification, verify_pass, verify_fail live with the rest of field work.
+from . import field_actions as _field_actions  # noqa: E402,F401  (registers its commands)

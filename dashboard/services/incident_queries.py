@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dashboard.domain import categories, permissions, workflow
+from dashboard.domain import permissions, workflow
+from dashboard.domain.city import City
 from dashboard.domain.identity import Identity
+from dashboard.domain.privacy import mask_text
 from dashboard.store import incidents as incident_store, routing as routing_store, utcnow
 from dashboard.domain import routing
 
@@ -26,10 +28,10 @@ def _scope(identity: Identity) -> str | None:
     return None
 
 
-def incident_view(row: dict, identity: Identity, now: datetime | None = None) -> dict[str, Any]:
+def incident_view(row: dict, identity: Identity, now: datetime | None = None, city: City | None = None) -> dict[str, Any]:
     now = now or utcnow()
     sees_reporter = identity.role in permissions.SEES_REPORTER
-    cat = categories.BY_CODE.get(row["category"])
+    cat = city.find_category(row["category"]) if city is not None else None
     deadline = row.get("deadline")
     open_ = row["status"] in workflow.OPEN_STATUSES
     view = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()
@@ -39,6 +41,7 @@ def incident_view(row: dict, identity: Identity, now: datetime | None = None) ->
         "category_name_en": cat.name_en if cat else row["category"],
         "reporter_name": row.get("reporter_name") if sees_reporter else permissions.mask_name(row.get("reporter_name")),
         "reporter_phone": row.get("reporter_phone") if sees_reporter else permissions.mask_phone(row.get("reporter_phone")),
+        **({} if sees_reporter else {k: mask_text(row.get(k)) for k in ("title", "description")}),
         "overdue": bool(open_ and deadline and deadline < now),
         "seconds_left": int((deadline - now).total_seconds()) if open_ and deadline else None,
         "allowed_actions": [a for a in workflow.allowed_actions(row["status"], identity.role)
@@ -72,6 +75,8 @@ def parse_filters(args: dict[str, Any]) -> dict[str, Any]:
              "priority": "priorities", "source": "sources"}[name]] = vals
     if str(args.get("overdue", "")).lower() in ("1", "true", "yes"):
         out["overdue_at"] = utcnow()
+    if str(args.get("supervised", "")).lower() in ("1", "true", "yes"):
+        out["supervised"] = True
     if args.get("q"):
         out["text"] = str(args["q"])[:100]
     try:
@@ -80,7 +85,8 @@ def parse_filters(args: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise ActionError(422, "limit and offset must be integers") from None
     order = str(args.get("order", "-created_at"))
-    if order.lstrip("-") not in ("created_at", "updated_at", "deadline", "priority", "id"):
+    if order != "urgent" and order.lstrip("-") not in ("created_at", "reported_at", "updated_at", "deadline",
+                                                       "priority", "id"):
         raise ActionError(422, f"cannot order by {order!r}")
     out["order"] = order
     return out
@@ -92,19 +98,36 @@ def list_incidents(services: Services, identity: Identity, filters: dict[str, An
         rows, total = incident_store.search(conn, department_scope=scope, **filters)
     now = utcnow()
     return {"total": total, "limit": filters.get("limit"), "offset": filters.get("offset", 0),
-            "items": [incident_view(r, identity, now) for r in rows]}
+            "items": [incident_view(r, identity, now, services.city) for r in rows]}
 
 
 def get_incident(services: Services, identity: Identity, incident_id: int) -> dict[str, Any]:
+    try:
+        return _get_incident(services, identity, incident_id)
+    except ActionError as exc:
+        if exc.status == 403 and not getattr(exc, "audited", False):   # outside the read: its own transaction
+            from .refusals import record
+            record(services, identity, "incident_read", str(exc), None, "incident", incident_id)
+            exc.audited = True
+        raise
+
+
+def _get_incident(services: Services, identity: Identity, incident_id: int) -> dict[str, Any]:
     _scope(identity)
     with services.store.connect() as conn:
         row = incident_store.get(conn, incident_id)
         if row is None:
             raise ActionError(404, f"no incident {incident_id}")
         check_scope(identity, row)
-        view = incident_view(row, identity)
-        rule = routing.suggest(routing_store.rules(conn), row["category"], row.get("district"))
+        view = incident_view(row, identity, city=services.city)
+        rule = routing.suggest(routing_store.rules(conn), row["category"], row.get("district"),
+                               services.city.group_key(row["category"]))
         view["suggested_department"] = rule.department if rule else None
+        view["routing_why_zh"] = routing.explain(rule, row["category"], row.get("district"), "zh-CN")
+        view["routing_why_en"] = routing.explain(rule, row["category"], row.get("district"), "en")
+        if cat := services.city.find_category(row["category"]):   # the standards the dispatcher reads
+            view["standard_open"], view["standard_close"] = cat.standard_open, cat.standard_close
+            view["category_retired"] = cat.retired
     return view
 
 

@@ -13,13 +13,14 @@ from typing import Any
 
 from dashboard.bus import BusUnavailable
 from dashboard.domain import aqi, congestion, rules
-from dashboard.domain.events import AIR_READING, ALERT, CASE_REPORT, SEGMENT_SPEED, VEHICLE_POSITION, Event, utc
+from dashboard.domain.events import (AIR_READING, ALERT, CASE_REPORT, DEVICE_STATE, SEGMENT_SPEED, TRIP_UPDATE,
+                                     VEHICLE_POSITION, Event, utc)
 from dashboard.domain.geo import line_midpoint
 from dashboard.domain.identity import SYSTEM_IDENTITY
 from dashboard.domain.incidents import IncidentDraft
 from dashboard.store import feeds, incidents as incident_store, state as state_store, utcnow
 
-from . import features, intake
+from . import device_rules, features, geography, intake
 from .container import Services
 from .health import feed_health_report
 from .operations import key_figures
@@ -51,9 +52,11 @@ class IngestService:
                 by_kind.setdefault(e.kind, []).append(e)
             self._segments(conn, by_kind.get(SEGMENT_SPEED, []), pubs)
             self._stations(conn, by_kind.get(AIR_READING, []), pubs)
-            self._vehicles(conn, by_kind.get(VEHICLE_POSITION, []))
+            self._vehicles(conn, by_kind.get(VEHICLE_POSITION, []), by_kind.get(TRIP_UPDATE, []), pubs)
             self._alerts(conn, by_kind.get(ALERT, []), now, pubs)
             self._cases(conn, by_kind.get(CASE_REPORT, []), now, pubs)
+            device_rules.apply(self.services, conn, by_kind.get(DEVICE_STATE, []), self._district_at,
+                               lambda c, draft, key: self._create_incident(c, draft, key, pubs), now)
             feeds.record_health(conn, connector, True, "", now, events=len(new))
         self._publish(pubs)
         if pubs:
@@ -128,7 +131,12 @@ class IngestService:
     def _segments(self, conn, events: list[Event], pubs: Publications) -> None:
         if not events:
             return
-        segs = self.services.segments_by_id
+        city = self.services.city
+        segs = city.segments_by_id
+        for e in events:   # a source system's own segment ids → the city's (source_ids.csv)
+            seg = city.segment_for(e.source, e.payload.get("segment_id"))
+            if seg is not None and seg.id != e.payload.get("segment_id"):
+                e.payload["segment_id"] = seg.id
         states = state_store.segment_states(conn, list({e.payload.get("segment_id") for e in events}))
         changed: dict[str, dict] = {}
         for e in events:
@@ -148,7 +156,8 @@ class IngestService:
             if long_enough:
                 lon, lat = _midpoint(seg.geometry)
                 draft = rules.congestion_draft(seg.id, seg.name_zh, speed, seg.free_flow_kmh, lon, lat,
-                                               seg.district, slow_since, e.observed_at)
+                                               seg.district, slow_since, e.observed_at,
+                                               category=city.rule_category("congestion"))
                 self._create_incident(conn, draft, f"congestion:{seg.id}", pubs)
         state_store.upsert_segment_states(conn, list(changed.values()))
         if changed:
@@ -157,7 +166,12 @@ class IngestService:
     def _stations(self, conn, events: list[Event], pubs: Publications) -> None:
         if not events:
             return
-        stations = self.services.stations_by_id
+        city = self.services.city
+        stations = city.stations_by_id
+        for e in events:   # a SensorThings Thing or an OpenAQ location → the city's station (source_ids.csv)
+            st = city.station_for(e.source, e.payload.get("station_id"))
+            if st is not None and st.id != e.payload.get("station_id"):
+                e.payload["station_id"] = st.id
         states = state_store.station_states(conn, list({e.payload.get("station_id") for e in events}))
         touched: set[str] = set()
         for e in events:
@@ -184,13 +198,22 @@ class IngestService:
             pubs.append(("station.update", features.station_item(sid, row)))
             station = stations[sid]
             draft = rules.air_exceedance_draft(sid, station.name_zh, result, station.lon, station.lat,
-                                               station.district, st["observed_at"])
+                                               station.district, st["observed_at"],
+                                               category=city.rule_category("air_exceedance"))
             if draft:
                 self._create_incident(conn, draft, f"aqi:{sid}", pubs)
 
-    def _vehicles(self, conn, events: list[Event]) -> None:
+    def _vehicles(self, conn, events: list[Event], trip_events: list[Event] = (), pubs: Publications | None = None) -> None:
+        """Latest position per vehicle; a vehicle that left its feed ({"gone": true}: deleted, or not
+        in a full feed any more), or whose trip did, leaves the live state and the map."""
+        gone = {e.payload.get("vehicle_id"): e.observed_at for e in events
+                if e.payload.get("gone") and e.payload.get("vehicle_id")}
+        trips_gone = {e.payload.get("trip_id"): e.observed_at for e in trip_events
+                      if e.payload.get("gone") and e.payload.get("trip_id")}
         latest: dict[str, Event] = {}
         for e in events:
+            if e.payload.get("gone"):
+                continue
             vid = e.payload.get("vehicle_id")
             if vid and e.lat is not None and e.lon is not None:
                 if vid not in latest or latest[vid].observed_at < e.observed_at:
@@ -199,9 +222,22 @@ class IngestService:
             {"vehicle_id": vid, "route_id": e.payload.get("route_id"), "trip_id": e.payload.get("trip_id"),
              "lat": e.lat, "lon": e.lon, "bearing": e.payload.get("bearing"),
              "speed_kmh": e.payload.get("speed_kmh"), "observed_at": e.observed_at} for vid, e in latest.items()])
+        removed = state_store.remove_vehicles(conn, gone, trips_gone) if gone or trips_gone else []
+        if pubs is not None:
+            moved = [features.vehicle_feature({"vehicle_id": vid, "route_id": e.payload.get("route_id"),
+                                               "trip_id": e.payload.get("trip_id"), "lat": e.lat, "lon": e.lon,
+                                               "bearing": e.payload.get("bearing"),
+                                               "speed_kmh": e.payload.get("speed_kmh"), "observed_at": e.observed_at})
+                     for vid, e in latest.items() if vid not in removed]
+            if moved:
+                pubs.append(("vehicles.update", {"items": moved}))
+            if removed:
+                pubs.append(("vehicles.remove", {"ids": removed}))
 
     def _alerts(self, conn, events: list[Event], now: datetime, pubs: Publications) -> None:
         for e in events:
+            if e.payload.get("standard") != "gtfs-rt":   # areas by code → the city's districts (issue 15)
+                e = geography.place_by_codes(self.services, e, conn) or e
             p = e.payload
             msg_type = p.get("msg_type") or "Alert"
             if p.get("standard") == "gtfs-rt" and not self._transit_alert_is_newer(conn, e, msg_type, pubs):
@@ -230,7 +266,8 @@ class IngestService:
             if status == "active":
                 pubs.append(("alert.upsert", features.alert_feature(row)))
                 pubs.append(("event.new", features.alert_event(row)))
-                draft = rules.alert_draft(e, self._district_at(e.lon, e.lat))
+                draft = rules.alert_draft(e, self._district_at(e.lon, e.lat),
+                                          category=self.services.city.rule_category("severe_weather"))
                 if draft and p.get("standard") != "gtfs-rt":   # a transit service alert is not a weather incident
                     self._create_incident(conn, draft, f"alert:{e.source_id}", pubs)
 
@@ -252,7 +289,12 @@ class IngestService:
         for e in events:
             if incident_store.find_by_source(conn, e.source, e.source_id):
                 continue   # a later version of a known report: the incident follows its own loop
-            draft = rules.case_report_draft(e, self._district_at(e.lon, e.lat))
+            if e.lat is None and ((e.payload or {}).get("location_codes") or (e.payload or {}).get("geocodes")):
+                e = geography.place_by_codes(self.services, e, conn) or e   # a location given as codes (issue 15)
+            city = self.services.city
+            draft = rules.case_report_draft(e, self._district_at(e.lon, e.lat),
+                                            lambda code: city.find_category(code) if city.can_file(code) else None,
+                                            city.rule_category("other"))
             self._create_incident(conn, draft, None, pubs)
 
     def _district_at(self, lon: float | None, lat: float | None) -> str | None:

@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from dashboard.bus import BusUnavailable
-from dashboard.domain import categories, deadlines, duplicates, routing, workflow
+from dashboard.domain import duplicates, routing, workflow
 from dashboard.domain.identity import Identity
 from dashboard.domain.incidents import IncidentDraft
 from dashboard.store import audit, incidents as incident_store, routing as routing_store, utcnow
 
-from . import features
+from dashboard.store import geo as geo_store
+
+from . import deadline_rules, features, geography
 from .container import Services
 
 Publications = list[tuple[str, dict[str, Any]]]
@@ -24,10 +26,11 @@ log = logging.getLogger(__name__)
 def create(services: Services, conn, draft: IncidentDraft, actor: Identity, now: datetime,
            dedupe_key: str | None = None, remote_addr: str | None = None) -> tuple[dict, Publications]:
     row = incident_store.create(conn, draft, workflow.REPORTED, actor.username, actor.role, now, dedupe_key)
+    row = _place_in_grid(services, conn, row)
     similar = _likely_duplicates(conn, row)
     if similar:
         details = (row.get("details") or {}) | {"likely_duplicates": [
-            {"id": s["id"], "code": s["code"], "distance_m": s["distance_m"]} for s in similar]}
+            {"id": s["id"], "code": s["code"], "distance_m": s["distance_m"], "why": s.get("why")} for s in similar]}
         incident_store.update(conn, row["id"], row["version"], {"details": details})
         row = incident_store.get(conn, row["id"])
     audit.append(conn, at=now, actor=actor.username, actor_role=actor.role, remote_addr=remote_addr,
@@ -35,7 +38,7 @@ def create(services: Services, conn, draft: IncidentDraft, actor: Identity, now:
                  after={"category": row["category"], "priority": row["priority"], "source": row["source"]})
     if not similar:
         row = _auto_dispatch(services, conn, row, now)
-    pubs = [("incident.upsert", features.incident_feature(row, now)), ("event.new", features.incident_event(row))]
+    pubs = [("incident.upsert", features.incident_feature(row, now, services.city)), ("event.new", features.incident_event(row, services.city))]
     if row["status"] == workflow.DISPATCHED:   # routed by a rule: say so, as a dispatcher's action would (webhooks)
         pubs.append(("incident.changed", {"id": row["id"], "version": row["version"], "status": row["status"],
                                           "department": row.get("department"), "action": "dispatch",
@@ -43,25 +46,36 @@ def create(services: Services, conn, draft: IncidentDraft, actor: Identity, now:
     return row, pubs
 
 
+def _place_in_grid(services: Services, conn, row: dict) -> dict:
+    """The unit-grid cell (单元网格) the incident lies in, when the city has a grid (issue 15)."""
+    cell = geography.cell_at(services, row.get("lon"), row.get("lat"), conn)
+    if cell is None:
+        return row | {"grid_cell": None}
+    geo_store.set_incident_cell(conn, row["id"], cell)
+    return row | {"grid_cell": cell}
+
+
 def _likely_duplicates(conn, row: dict) -> list[dict]:
     if row.get("lat") is None or row.get("lon") is None:
         return []
-    dlat, dlon = duplicates.degree_box(row["lat"], duplicates.DEFAULT_DISTANCE_M)
+    dlat, dlon = duplicates.degree_box(row["lat"], duplicates.SEARCH_M)   # near, or further on the same street
     nearby = incident_store.open_near(conn, row["category"], row["lat"], row["lon"], dlat, dlon, row["id"])
     return duplicates.likely_duplicates(row, nearby)
 
 
 def _auto_dispatch(services: Services, conn, row: dict, now: datetime) -> dict:
     """A routing rule with auto-dispatch on sends the incident straight to its department."""
-    rule = routing.suggest(routing_store.rules(conn), row["category"], row.get("district"))
+    rule = geography.suggest(routing_store.rules(conn), row["category"], row.get("district"), row.get("grid_cell"),
+                             services.city.group_key(row["category"]))   # a rule's area: district or grid cell
     if not rule or not rule.auto_dispatch:
         return row
-    deadline = deadlines.compute_deadline(now, row["category"], row["priority"], services.tz)
+    deadline = deadline_rules.deadline_for(services.city, row["category"], row["priority"], now, services.tz)
     version = row["version"]
     for action, status, values in (
             ("verify", workflow.VERIFIED, {}),
-            ("dispatch", workflow.DISPATCHED, {"department": rule.department, "deadline": deadline,
-                                               "details": (row.get("details") or {}) | {"dispatched_at": now.isoformat()}})):
+            ("dispatch", workflow.DISPATCHED, {"department": rule.department, "deadline": deadline.at,
+                                               "details": deadline_rules.details_with(row.get("details"), deadline)
+                                               | {"dispatched_at": now.isoformat()}})):
         previous = workflow.REPORTED if action == "verify" else workflow.VERIFIED
         version = incident_store.update(conn, row["id"], version, {"status": status, "updated_at": now, **values})
         incident_store.add_history(conn, row["id"], version, action, previous, status, "system", workflow.SYSTEM, now,
@@ -77,6 +91,9 @@ def ensure_routing_rules(services: Services) -> None:
                 services.city.departments, [d.code for d in services.city.districts]), utcnow())
 
 
+MAX_DESCRIPTION = 4000   # characters of an incident's free text, whatever brought it
+
+
 def record_manual(services: Services, identity: Identity, fields: dict[str, Any],
                   remote_addr: str | None = None) -> dict:
     """A dispatcher records a phoned-in incident (POST /api/v1/incidents)."""
@@ -84,8 +101,9 @@ def record_manual(services: Services, identity: Identity, fields: dict[str, Any]
     if identity.role not in (workflow.DISPATCHER, workflow.ADMIN):
         raise ActionError(403, f"a {identity.role} may not record incidents")
     category = str(fields.get("category") or "")
-    if category not in categories.BY_CODE:
-        raise invalid(f"unknown category {category!r}")
+    if not services.city.can_file(category):
+        raise invalid(f"unknown category {category!r}" if services.city.find_category(category) is None
+                      else f"category {category} is retired: choose one in force")
     title = str(fields.get("title") or "").strip()
     if not title:
         raise invalid("title is required")
@@ -96,10 +114,11 @@ def record_manual(services: Services, identity: Identity, fields: dict[str, Any]
         raise invalid("lat and lon must be numbers") from None
     if (lat is None) != (lon is None) or (lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)):
         raise invalid("give both lat and lon, in range")
-    priority = fields.get("priority", categories.BY_CODE[category].default_priority)
+    priority = fields.get("priority", services.city.category(category).default_priority)
     if isinstance(priority, bool) or priority not in (1, 2, 3, 4):
         raise invalid("priority must be 1, 2, 3 or 4")
-    for key, limit in (("address", 300), ("reporter_name", 100), ("reporter_phone", 40), ("district", 32)):
+    for key, limit in (("address", 300), ("reporter_name", 100), ("reporter_phone", 40), ("district", 32),
+                       ("title", 300), ("description", MAX_DESCRIPTION)):
         value = fields.get(key)
         if value is not None and (not isinstance(value, str) or len(value) > limit):
             raise invalid(f"{key} must be text of at most {limit} characters")

@@ -3,11 +3,12 @@ says (400 with a description), the spec's default window (90 days or 1000 reques
 into an incident like any other (duplicates, routing) with the reporter's contact kept private."""
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from dashboard.domain import categories, open311 as spec, workflow
+from dashboard.domain import open311 as spec, workflow
 from dashboard.domain.identity import Identity
 from dashboard.domain.incidents import IncidentDraft
 from dashboard.domain.open311 import RequestRefused
@@ -17,27 +18,37 @@ from . import intake
 from .container import Services
 
 SOURCE = "open311"
+log = logging.getLogger(__name__)
 
 
 def _lang(services: Services) -> str:
     return services.settings.lang
 
 
+def _reportable(services: Services) -> dict:
+    """The services citizens may report now (the city's reportable categories in force)."""
+    return {c.code: c for c in services.city.reportable_categories()}
+
+
+def _served_codes(services: Services) -> list[str]:
+    """Requests that are served back: reportable categories, retired ones included (history)."""
+    return sorted(c.code for c in services.city.categories if c.reportable)
+
+
 def services_list(services: Services) -> list[dict]:
-    return [spec.service_record(c, _lang(services)) for c in spec.REPORTABLE]
+    return [spec.service_record(c, _lang(services)) for c in _reportable(services).values()]
 
 
 def definition(services: Services, code: str) -> dict:
-    if code not in spec.REPORTABLE_CODES:
+    cat = _reportable(services).get(code)
+    if cat is None:
         raise RequestRefused(404, f"no service with service_code {code!r}")
-    return spec.service_definition(categories.BY_CODE[code], _lang(services))
+    return spec.service_definition(cat, _lang(services))
 
 
 def _agency(services: Services, department: str | None) -> str | None:
-    for d in services.city.departments:
-        if d.code == department:
-            return d.name(_lang(services))
-    return None
+    d = services.city.department(department)   # a retired department still names its past cases
+    return d.name(_lang(services)) if d else None
 
 
 def _time(services: Services, args: Mapping[str, str], name: str) -> datetime | None:
@@ -49,11 +60,16 @@ def _time(services: Services, args: Mapping[str, str], name: str) -> datetime | 
     except ValueError:
         raise RequestRefused(400, f"{name} must be an ISO 8601 date-time such as 2026-11-23T08:15:30+08:00, "
                                   f"not {raw[:40]!r}") from None
+    if not 1970 <= value.year <= 2200:
+        raise RequestRefused(400, f"{name} must be a date-time between 1970 and 2200")
     return value.replace(tzinfo=services.tz) if value.tzinfo is None else value
 
 
 def _csv(args: Mapping[str, str], name: str) -> list[str]:
     return [v.strip() for v in (args.get(name) or "").split(",") if v.strip()]
+
+
+MAX_WHOLE = 1_000_000   # pages and page sizes beyond this are no request of ours (and no database integer)
 
 
 def _whole(args: Mapping[str, str], name: str, default: int) -> int:
@@ -64,8 +80,8 @@ def _whole(args: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise RequestRefused(400, f"{name} must be a whole number, not {raw[:20]!r}") from None
-    if value < 1:
-        raise RequestRefused(400, f"{name} must be at least 1")
+    if not 1 <= value <= MAX_WHOLE:
+        raise RequestRefused(400, f"{name} must be between 1 and {MAX_WHOLE}")
     return value
 
 
@@ -99,21 +115,30 @@ def list_requests(services: Services, args: Mapping[str, str]) -> list[dict]:
     if statuses and set(statuses) != {"open", "closed"}:
         wanted = [s for s in workflow.STATUSES if spec.request_status(s) == statuses[0]]
     with services.store.connect() as conn:
-        rows = store.search(conn, codes=sorted(spec.REPORTABLE_CODES), request_ids=ids or None,
+        rows = store.search(conn, codes=_served_codes(services), request_ids=ids or None,
                             service_codes=service_codes, statuses=wanted, requested_from=start, requested_to=end,
                             updated_after=after, updated_before=before, limit=size, offset=(page - 1) * size,
                             oldest_change_first=bool(after or before))
-    return [spec.request_record(r, _lang(services), _agency(services, r.get("department")), extensions,
-                                services.tz) for r in rows]
+    return [record for record in (_record(services, r, extensions) for r in rows) if record is not None]
+
+
+def _record(services: Services, row: dict, extensions: bool) -> dict | None:
+    """One request of a list; a record that cannot be written is left out (and logged), never the list."""
+    try:
+        return spec.request_record(row, _lang(services), _agency(services, row.get("department")), extensions,
+                                   services.tz, services.city.find_category(row["category"]))
+    except Exception:   # noqa: BLE001
+        log.exception("Open311: incident %s left out of a list: it cannot be written", row.get("code"))
+        return None
 
 
 def get_request(services: Services, request_id: str, extensions: bool = False) -> list[dict]:
     with services.store.connect() as conn:
         row = store.by_code(conn, request_id)
-    if row is None or row["category"] not in spec.REPORTABLE_CODES:
+    if row is None or row["category"] not in _served_codes(services):
         raise RequestRefused(404, f"no service request with service_request_id {request_id!r}")
     return [spec.request_record(row, _lang(services), _agency(services, row.get("department")), extensions,
-                                services.tz)]
+                                services.tz, services.city.find_category(row["category"]))]
 
 
 def _field(form: Mapping[str, str], name: str, limit: int) -> str | None:
@@ -127,7 +152,8 @@ def create_request(services: Services, client: Identity, form: Mapping[str, str]
     code = (form.get("service_code") or "").strip()
     if not code:
         raise RequestRefused(400, "service_code is required")
-    if code not in spec.REPORTABLE_CODES:
+    cat = _reportable(services).get(code)
+    if cat is None:
         raise RequestRefused(400, f"service_code {code!r} is not a service of this city; see services.json")
     lat, lon = spec.coordinates(form.get("lat"), form.get("long"))
     address = _field(form, "address_string", 300)
@@ -139,7 +165,6 @@ def create_request(services: Services, client: Identity, form: Mapping[str, str]
         raise RequestRefused(400, "media_url must be an http(s) URL")
     attrs = spec.check_attributes(attributes)
     description = (form.get("description") or "").strip()[:4000]
-    cat = categories.BY_CODE[code]
     priority = max(1, cat.default_priority - 1) if attrs.get("danger") == "yes" else cat.default_priority
     first, last = _field(form, "first_name", 100), _field(form, "last_name", 100)
     name = " ".join(p for p in (first, last) if p) or None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from dashboard.domain import categories as category_list
 from dashboard.store import routing as routing_store, state as state_store, utcnow
 
 from .container import Services
@@ -18,7 +17,7 @@ def _iso(value: Any) -> Any:
 
 def departments(services: Services) -> list[dict]:
     return [{"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "categories": list(d.categories),
-             "districts": list(d.districts)} for d in services.city.departments]
+             "districts": list(d.districts), "level": d.level} for d in services.city.departments]
 
 
 def districts(services: Services) -> list[dict]:
@@ -26,17 +25,19 @@ def districts(services: Services) -> list[dict]:
             for d in services.city.districts]
 
 
-def categories() -> list[dict]:
-    return [{"code": c.code, "domain": c.domain, "group_zh": c.group_zh, "group_en": c.group_en,
-             "name_zh": c.name_zh, "name_en": c.name_en, "default_priority": c.default_priority}
-            for c in category_list.CATEGORIES]
+def categories(services: Services) -> list[dict]:
+    return [{"code": c.code, "domain": c.domain, "group_code": c.group_code, "group_zh": c.group_zh,
+             "group_en": c.group_en, "name_zh": c.name_zh, "name_en": c.name_en,
+             "default_priority": c.default_priority, "reportable": c.reportable, "limits": list(c.limits),
+             "standard_open": c.standard_open, "standard_close": c.standard_close, "retired": c.retired}
+            for c in services.city.categories]
 
 
 def routing_rules(services: Services) -> list[dict]:
     with services.store.connect() as conn:
         rules = routing_store.rules(conn)
     return [{"category": r.category, "district": r.district, "department": r.department,
-             "auto_dispatch": bool(r.auto_dispatch)} for r in rules]
+             "auto_dispatch": bool(r.auto_dispatch), "is_group": bool(r.is_group)} for r in rules]
 
 
 def traffic(services: Services) -> dict[str, Any]:
@@ -73,4 +74,7 @@ def alerts(services: Services) -> list[dict]:
         rows = state_store.active_alerts(conn, now)
     keys = ("identifier", "sender", "sent", "msg_type", "status", "event", "severity", "urgency", "certainty",
             "headline_zh", "headline_en", "area_desc", "geometry", "effective", "expires")
-    return [{k: _iso(r.get(k)) for k in keys} for r in rows]
+    # the districts an alert covers, and its <geocode> values as sent (issue 15)
+    return [{k: _iso(r.get(k)) for k in keys} | {"districts": list((r.get("payload") or {}).get("districts") or []),
+                                                 "geocodes": list((r.get("payload") or {}).get("geocodes") or [])}
+            for r in rows]

@@ -5,7 +5,8 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from dashboard.domain import aqi, congestion
+from dashboard.domain import aqi, congestion, workflow
+from dashboard.domain.geo import outline_points
 from dashboard.store import incidents as incident_store, state as state_store
 from dashboard.store import utcnow
 
@@ -45,8 +46,12 @@ def key_figures(services: Services, conn, now: datetime | None = None,
     }
 
 
-def newest_events(conn, now: datetime, limit: int = 20, department_scope: str | None = None) -> list[dict]:
-    items = [features.incident_event(r) for r in incident_store.recent(conn, limit, department_scope)]
+def newest_events(conn, now: datetime, limit: int = 20, department_scope: str | None = None,
+                  city=None) -> list[dict]:
+    rows = incident_store.recent(conn, limit * 4 if department_scope else limit, department_scope)
+    if department_scope is not None:   # an operator: their open cases, not what they closed days ago
+        rows = [r for r in rows if r["status"] in workflow.OPEN_STATUSES][:limit]
+    items = [features.incident_event(r, city) for r in rows]
     items += [features.alert_event(a) for a in state_store.active_alerts(conn, now)[:limit]]
     items.sort(key=lambda e: e["at"] or "", reverse=True)
     return items[:limit]
@@ -57,7 +62,8 @@ def operations_snapshot(services: Services, department_scope: str | None = None)
     Cached per data version (the bus position, read first: anything published later reaches the
     page as a delta)."""
     last_id = services.bus.position()
-    return services.cache.remember(f"operations:{department_scope or '*'}", last_id,
+    services.city   # the city in force first (a new import changes the picture: a new cache key)
+    return services.cache.remember(f"operations:{department_scope or '*'}:c{services.city_version}", last_id,
                                    lambda: _operations_snapshot(services, department_scope, last_id))
 
 
@@ -66,7 +72,7 @@ def operations_json(services: Services, identity) -> bytes:
     encoded once per data version: a big city's picture is a megabyte of JSON."""
     scope = identity.department if identity is not None and identity.role == "operator" else None
     return services.cache.remember(
-        f"operations-json:{scope or '*'}", services.bus.position(),
+        f"operations-json:{scope or '*'}:c{services.city_version}", services.bus.position(),
         lambda: json.dumps(operations_snapshot(services, scope), ensure_ascii=False, default=str,
                            separators=(",", ":")).encode())
 
@@ -79,23 +85,25 @@ def _operations_snapshot(services: Services, department_scope: str | None, last_
         st_states = state_store.station_states(conn)
         incidents = incident_store.open_incidents(conn, department_scope=department_scope)
         alerts = state_store.active_alerts(conn, now)
+        vehicles = state_store.vehicles(conn)   # transit vehicles; deltas: vehicles.update / vehicles.remove
         figures = key_figures(services, conn, now, seg_states, st_states)
-        events = newest_events(conn, now, department_scope=department_scope)
+        events = newest_events(conn, now, department_scope=department_scope, city=services.city)
     segments = [{"type": "Feature", "geometry": s.geometry, "properties": {
         "name_zh": s.name_zh, "name_en": s.name_en, "free_flow_kmh": s.free_flow_kmh,
         **features.segment_item(s.id, seg_states.get(s.id))}} for s in city.segments]
     stations = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]}, "properties": {
         "name_zh": s.name_zh, "name_en": s.name_en, **features.station_item(s.id, st_states.get(s.id))}}
         for s in city.stations]
-    lons = [p[0] for d in city.districts for p in d.geometry["coordinates"][0]]
-    lats = [p[1] for d in city.districts for p in d.geometry["coordinates"][0]]
+    lons = [p[0] for d in city.districts for p in outline_points(d.geometry)]   # MultiPolygons too (#15)
+    lats = [p[1] for d in city.districts for p in outline_points(d.geometry)]
     return {
         "districts": features.district_collection(city),
         "segments": {"type": "FeatureCollection", "features": segments},
         "stations": {"type": "FeatureCollection", "features": stations},
         "incidents": {"type": "FeatureCollection",
-                      "features": [f for f in (features.incident_feature(r, now) for r in incidents) if f["geometry"]]},
+                      "features": [f for f in (features.incident_feature(r, now, services.city) for r in incidents) if f["geometry"]]},
         "alerts": {"type": "FeatureCollection", "features": [features.alert_feature(a) for a in alerts if a.get("geometry")]},
+        "vehicles": {"type": "FeatureCollection", "features": [features.vehicle_feature(v) for v in vehicles]},
         "figures": figures,
         "events": events,
         "bus_last_id": last_id,

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from dashboard.domain import aqi, congestion, workflow
 from dashboard.domain.identity import Identity
-from dashboard.store import as_utc, schema as t
+from dashboard.store import as_utc, rollup_reads, schema as t
 
 from . import features
 from .container import Services
@@ -53,9 +53,14 @@ def incidents_at(conn, at: datetime, department_scope: str | None = None, limit:
 
 
 def segments_at(conn, at: datetime) -> dict[str, float | None]:
-    """{segment id: speed} from the newest reading in the window before `at`."""
+    """{segment id: speed} from the newest reading in the window before `at`: the 5-minute roll-ups up to
+    their watermark (dashboard.store.rollup_reads; the raw readings are pruned after the retention window),
+    the raw readings after it."""
     e = t.events.c
     at = _utc(at)
+    through = rollup_reads.rolled_through(conn)
+    if through is not None and at <= through:
+        return rollup_reads.segments_at(conn, at, SEGMENT_WINDOW)
     q = (sa.select(e.payload["segment_id"].as_string(), e.payload["speed_kmh"].as_float(), e.observed_at)
          .where(e.kind == "segment_speed", e.observed_at > at - SEGMENT_WINDOW, e.observed_at <= at)
          .order_by(e.observed_at))
@@ -63,8 +68,13 @@ def segments_at(conn, at: datetime) -> dict[str, float | None]:
 
 
 def stations_at(conn, at: datetime) -> dict[str, dict[str, float]]:
+    """{station: {pollutant: concentration}}: the newest hourly mean before `at` from the roll-ups up to their
+    watermark; the newest raw reading in the window after it."""
     e = t.events.c
     at = _utc(at)
+    through = rollup_reads.rolled_through(conn)
+    if through is not None and at <= through:
+        return rollup_reads.stations_at(conn, at, AIR_WINDOW)
     q = (sa.select(e.payload["station_id"].as_string(), e.payload["pollutant"].as_string(),
                    e.payload["value"].as_float())
          .where(e.kind == "air_reading", e.observed_at > at - AIR_WINDOW, e.observed_at <= at)
@@ -120,7 +130,7 @@ def picture_at(services: Services, identity: Identity, at: datetime) -> dict[str
     return {
         "at": at_utc.isoformat(),
         "incidents": {"type": "FeatureCollection", "features": [
-            f for f in (features.incident_feature(r, at_utc) for r in incidents) if f["geometry"]]},
+            f for f in (features.incident_feature(r, at_utc, services.city) for r in incidents) if f["geometry"]]},
         "segments": {"type": "FeatureCollection", "features": segs},
         "stations": {"type": "FeatureCollection", "features": stations},
         "alerts": {"type": "FeatureCollection",

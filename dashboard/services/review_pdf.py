@@ -1,6 +1,9 @@
 """The review report as a PDF (reportlab): cover, key figures, league table, trend charts, hot spots and
-the longest overdue incidents. A4 landscape so the league table fits; STSong-Light (a CID font every PDF
-reader has) carries the Chinese, so the file embeds no font and the server needs none."""
+the longest overdue incidents. A4 landscape so the league table fits. One TrueType font that has CJK and
+Latin glyphs (WenQuanYi Micro Hei, installed with the package paperang-p2-fonts-cjk) is embedded, subset,
+in both languages: the report renders the same on a machine with no fonts of its own (a Chinese name in
+an English report, "·" in a Chinese one). Every table cell is a paragraph, so long text wraps in its
+column instead of running over the next."""
 from __future__ import annotations
 
 import io
@@ -15,24 +18,44 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from dashboard.domain.geo import exterior_rings, outline_points
 from dashboard.i18n import aqi_name, t
 
 from . import review_report as rr
 
-FONT = "STSong-Light"
+FONT = "CityOpsCJK"            # the embedded TrueType font (see font_file)
+FALLBACK_FONT = "STSong-Light"   # a CID font readers are expected to have: only when the font file is missing
 INK, MUTED, RULE, ACCENT = colors.HexColor("#1f2933"), colors.HexColor("#52606d"), colors.HexColor("#cbd2d9"), \
     colors.HexColor("#1565c0")
 GRADE = {"green": colors.HexColor("#e3f4e8"), "amber": colors.HexColor("#fff4d6"), "red": colors.HexColor("#fde2e1")}
 
 
+def font_file() -> str | None:
+    """The TrueType collection of WenQuanYi Micro Hei that the package paperang-p2-fonts-cjk installs."""
+    from importlib import resources
+    try:
+        path = resources.files("paperang_p2_fonts_cjk") / "fonts" / "wqy-microhei.ttc"
+    except ModuleNotFoundError:
+        return None
+    return str(path) if path.is_file() else None
+
+
 def _font(lang: str) -> str:
-    """STSong-Light for Chinese (its Latin glyphs are spaced for CJK, so English gets Helvetica)."""
-    if lang != "zh-CN":
-        return "Helvetica"
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    """The embedded CJK+Latin font for both languages (registered once, with itself as bold and italic so
+    <b> works); STSong-Light only if the font file is missing."""
+    registered = pdfmetrics.getRegisteredFontNames()
+    if FONT in registered:
+        return FONT
+    path = font_file()
+    if path is None:
+        if FALLBACK_FONT not in registered:
+            pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+        return FALLBACK_FONT
+    pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=0))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
     return FONT
 
 
@@ -47,7 +70,10 @@ def _styles(font: str):
 
 def _table(rows: list[list[str]], font: str, widths=None, grades: list[list[str | None]] | None = None) -> Table:
     head = ParagraphStyle("head", fontName=font, fontSize=8, leading=10, textColor=INK)
-    rows = [[Paragraph(str(c), head) for c in rows[0]]] + rows[1:]   # header cells wrap
+    cell = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=10.5, textColor=INK)
+    # every cell wraps inside its column (long names and titles never run over the next column)
+    rows = [[Paragraph(_escape(c), head) for c in rows[0]]] + [[Paragraph(_escape(c), cell) for c in r]
+                                                             for r in rows[1:]]
     table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
     style = [("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 9),
              ("TEXTCOLOR", (0, 0), (-1, -1), INK), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
@@ -60,6 +86,18 @@ def _table(rows: list[list[str]], font: str, widths=None, grades: list[list[str 
                 style.append(("BACKGROUND", (c, r), (c, r), GRADE[grade]))
     table.setStyle(TableStyle(style))
     return table
+
+
+class _Drawing(Drawing):
+    """A drawing that tells the renderer its initial font (reportlab's default is Helvetica, unembedded)."""
+    from reportlab.lib.attrmap import AttrMap, AttrMapValue
+    from reportlab.lib.validators import isString
+    _attrMap = AttrMap(BASE=Drawing, fontName=AttrMapValue(isString))
+    del AttrMap, AttrMapValue, isString
+
+
+def _escape(value) -> str:
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _daily_chart(data: dict, font: str) -> Drawing:
@@ -90,7 +128,8 @@ def _weekly_chart(data: dict, font: str) -> Drawing:
 
 def _chart(chart, categories: list[str], title: str, font: str) -> tuple[Drawing, Any]:
     """A trend chart's frame: its place in a 125 × 62 mm drawing, axes from 0, labels, the title."""
-    drawing = Drawing(125 * mm, 62 * mm)
+    drawing = _Drawing(125 * mm, 62 * mm)
+    drawing.fontName = font       # the renderer's initial font (else Helvetica, unembedded)
     chart.x, chart.y, chart.width, chart.height = 12 * mm, 10 * mm, 108 * mm, 44 * mm
     chart.categoryAxis.categoryNames = categories or [""]
     chart.categoryAxis.labels.fontName = chart.valueAxis.labels.fontName = font
@@ -101,10 +140,11 @@ def _chart(chart, categories: list[str], title: str, font: str) -> tuple[Drawing
     return drawing, chart
 
 
-def _hot_spot_map(data: dict) -> Drawing:
+def _hot_spot_map(data: dict, font: str) -> Drawing:
     """District outlines and a circle per hot cell, its area by count."""
-    drawing = Drawing(110 * mm, 80 * mm)
-    points = [p for d in data["districts"] for p in d.geometry["coordinates"][0]]
+    drawing = _Drawing(110 * mm, 80 * mm)
+    drawing.fontName = font
+    points = [p for d in data["districts"] for p in outline_points(d.geometry)]   # MultiPolygons too (#15)
     if not points:
         return drawing
     west, east = min(p[0] for p in points), max(p[0] for p in points)
@@ -114,8 +154,9 @@ def _hot_spot_map(data: dict) -> Drawing:
     def xy(lon, lat):
         return 3 * mm + (lon - west) * scale, 3 * mm + (lat - south) * scale
     for d in data["districts"]:
-        pts = [c for p in d.geometry["coordinates"][0] for c in xy(*p)]
-        drawing.add(PolyLine(pts, strokeColor=MUTED, strokeWidth=0.6))
+        for ring in exterior_rings(d.geometry):
+            pts = [c for p in ring for c in xy(*p)]
+            drawing.add(PolyLine(pts, strokeColor=MUTED, strokeWidth=0.6))
     top = max((c["n"] for c in data["hot_spots"]), default=1)
     for c in data["hot_spots"]:
         x, y = xy(c["lon"], c["lat"])
@@ -132,14 +173,13 @@ def render(data: dict) -> bytes:
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=14 * mm, rightMargin=14 * mm,
                             topMargin=14 * mm, bottomMargin=14 * mm,
-                            title=t("rev.report.title", lang).format(city=data["city"]), author="CityOps")
+                            title=t("rev.report.title", lang).format(city=data["city"]), author="CityOps",
+                            initialFontName=font)   # no stray (unembedded) Helvetica on any page
     p, prev = fig["period"], fig["previous"]
     story = [Spacer(1, 40 * mm), Paragraph(t("rev.report.title", lang).format(city=data["city"]), s["title"]),
              Spacer(1, 6 * mm),
-             Paragraph(t("rev.period.range", lang).format(first=p["first"], last=p["last"]), s["sub"]),
-             Paragraph(t("rev.period.compare", lang).format(first=prev["first"], last=prev["last"]), s["sub"])]
-    if fig["filters"]:
-        story.append(Paragraph(" › ".join(f["name"] for f in fig["filters"]), s["sub"]))
+             *[Paragraph(line, s["sub"]) for line in rr.period_lines(fig, lang)]]
+    story.append(Paragraph(_escape(rr.scope_line(fig, lang)), s["sub"]))
     story += [Paragraph(t("rev.report.generated", lang).format(
         time=data["now"].astimezone(data["tz"]).strftime("%Y-%m-%d %H:%M")), s["sub"]), Spacer(1, 10 * mm),
         Paragraph(t("rev.def.grades", lang), s["body"]), PageBreak()]
@@ -151,7 +191,7 @@ def render(data: dict) -> bytes:
                                               if lang == "zh-CN" else
                                               f"<b>{t(f'rev.fig.{k}', lang)}</b>: {t(f'rev.def.{k}', lang)}", s["body"])
                                     for k in rr.REPORT_FIGURES]
-    story += [PageBreak(), Paragraph(t("rev.league", lang), s["h"])]
+    story += [PageBreak(), Paragraph(rr.league_title(fig, lang), s["h"])]
     league_grades = [[None, None] + [r["grades"].get(k) for k in rr.LEAGUE_COLUMNS] for r in fig["league"]]
     widths = [12 * mm, 46 * mm] + [19 * mm] * len(rr.LEAGUE_COLUMNS) + [32 * mm]
     story.append(_table(rr.league_table(data), font, widths, league_grades) if fig["league"]
@@ -168,7 +208,7 @@ def render(data: dict) -> bytes:
     story += [Spacer(1, 4 * mm), Paragraph(t("rev.env", lang), s["h"]), _table(env_rows, font, [60 * mm, 190 * mm])]
 
     story += [PageBreak(), Paragraph(t("rev.report.hot_spots", lang), s["h"]),
-              Table([[_hot_spot_map(data), _table(rr.hot_spot_table(data), font, [14 * mm, 90 * mm, 30 * mm])]],
+              Table([[_hot_spot_map(data, font), _table(rr.hot_spot_table(data), font, [14 * mm, 90 * mm, 30 * mm])]],
                     hAlign="LEFT", style=[("VALIGN", (0, 0), (-1, -1), "TOP")])]
     story += [Spacer(1, 6 * mm), Paragraph(t("rev.report.worst_overdue", lang), s["h"])]
     rows = rr.overdue_table(data)

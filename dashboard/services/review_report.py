@@ -37,7 +37,43 @@ def report_data(services: Services, identity: Identity, query: ReviewQuery, lang
         "district_at": services.city.district_at, "districts": services.city.districts,
         "district_name": lambda code: evaluation.group_name(services, "district", code, lang),
         "department_name": lambda code: evaluation.group_name(services, "department", code, lang),
+        "place_name": lambda lon, lat: place_name(services.city, lon, lat, lang),
     }
+
+
+def place_name(city, lon: float, lat: float, lang: str) -> str:
+    """A hot spot named as people know the place: its district and the nearest road ("南塘区 · 近 滨江路")."""
+    district_code = city.district_at(lon, lat)
+    district = next((d for d in city.districts if d.code == district_code), None)
+    nearest = city.segment_index.nearest(lon, lat, max_distance_m=2000) if city.segments else None   # STRtree (#15)
+    best = city.segments_by_id.get(nearest[0]) if nearest else None
+    parts = []
+    if district is not None:
+        parts.append(district.name_zh if lang == "zh-CN" else district.name_en)
+    if best is not None:    # within 2 km
+        parts.append(t("rev.place.near", lang).format(road=best.name_zh if lang == "zh-CN" else best.name_en))
+    return " · ".join(parts) or t("rev.place.unnamed", lang)
+
+
+def period_lines(fig: dict, lang: str) -> list[str]:
+    """The period and what it is compared with (a running period says "to date")."""
+    p, prev = fig["period"], fig["previous"]
+    if p.get("running"):
+        return [t("rev.period.range_to_date", lang).format(first=p["first"], last=p["last"], time=p["end"][11:16]),
+                t("rev.period.compare_to_date", lang).format(first=prev["first"], last=prev["last"],
+                                                             time=prev["end"][11:16])]
+    return [t("rev.period.range", lang).format(first=p["first"], last=p["last"]),
+            t("rev.period.compare", lang).format(first=prev["first"], last=prev["last"])]
+
+
+def scope_line(fig: dict, lang: str) -> str:
+    """What the report covers: the whole city, or the drill-down path ("Whole city › Water › Manholes")."""
+    return " › ".join([t("rev.crumb.city", lang)] + [f["name"] for f in fig["filters"]])
+
+
+def league_title(fig: dict, lang: str) -> str:
+    """"League table" for the city; "By category" (etc.) under a drill-down, as the page says."""
+    return t(f"rev.breakdown.{fig['dimension']}", lang) if fig["filters"] else t("rev.league", lang)
 
 
 # -- tables (shared by CSV, Excel and PDF) ------------------------------------------------------
@@ -83,21 +119,62 @@ def hot_spot_table(data: dict) -> list[list[str]]:
     rows = [[t("rev.col.rank", lang), t("rev.report.cell", lang), t("rev.heat", lang)]]
     for n, cell in enumerate(data["hot_spots"], 1):
         district = data["district_at"](cell["lon"], cell["lat"])
-        where = f"{data['district_name'](district) if district else ''} ({cell['lat']:.3f}, {cell['lon']:.3f})"
-        rows.append([str(n), where.strip(), t("rev.heat.count", lang).format(n=cell["n"])])
+        rows.append([str(n), data["place_name"](cell["lon"], cell["lat"]), t("rev.heat.count", lang).format(n=cell["n"])])
+    return rows
+
+
+def _unit(key: str, lang: str) -> str:
+    kind = ev.FIGURES_BY_KEY[key].kind
+    return {"rate": " (%)", "duration": t("rev.csv.hours", lang), "count": ""}[kind]
+
+
+def _number(key: str, value):
+    """A figure as a number for a spreadsheet: rates in percent, durations in hours, counts as they are."""
+    if value is None:
+        return ""
+    kind = ev.FIGURES_BY_KEY[key].kind
+    if kind == "rate":
+        return round(value * 100, 1)
+    if kind == "duration":
+        return round(value / 3600, 2)
+    return int(value)
+
+
+def numeric_league(data: dict) -> list[list]:
+    """The league table with numbers (units in the header), for CSV and Excel."""
+    lang, fig = data["lang"], data["figures"]
+    head = [t("rev.col.rank", lang), t(f"rev.breakdown.{fig['dimension']}", lang)]
+    head += [t(f"rev.fig.{k}", lang) + _unit(k, lang) for k in LEAGUE_COLUMNS]
+    return [head] + [[r["rank"], r["name"]] + [_number(k, r.get(k)) for k in LEAGUE_COLUMNS] for r in fig["league"]]
+
+
+def numeric_key_figures(data: dict) -> list[list]:
+    lang, fig = data["lang"], data["figures"]
+    rows = [[t("rev.report.figure", lang), t("rev.report.value", lang), t("rev.report.before", lang)]]
+    for k in REPORT_FIGURES:
+        rows.append([t(f"rev.fig.{k}", lang) + _unit(k, lang), _number(k, fig["totals"].get(k)),
+                     _number(k, fig["totals_before"].get(k))])
     return rows
 
 
 def csv_bytes(data: dict) -> bytes:
-    """The league table and the key figures, UTF-8 with a BOM so spreadsheet programs read Chinese."""
+    """What the export covers (period, scope), the league table and the key figures as numbers with their
+    units in the header; UTF-8 with a BOM so spreadsheet programs read Chinese."""
     out = io.StringIO()
     writer = csv.writer(out)
-    fig = data["figures"]
-    writer.writerow([t("rev.period", data["lang"]), fig["period"]["first"], fig["period"]["last"]])
-    writer.writerows(league_table(data))
+    fig, lang = data["figures"], data["lang"]
+    writer.writerow([t("rev.title", lang), data["city"]])
+    for line in period_lines(fig, lang):
+        writer.writerow([line])
+    writer.writerow([t("rev.csv.scope", lang), scope_line(fig, lang)])
     writer.writerow([])
-    writer.writerows(key_figures_table(data))
+    writer.writerows(numeric_league(data))
+    writer.writerow([])
+    writer.writerows(numeric_key_figures(data))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def xlsx_bytes(data: dict) -> bytes:
@@ -105,7 +182,8 @@ def xlsx_bytes(data: dict) -> bytes:
     from openpyxl.styles import Font
     lang = data["lang"]
     book = Workbook()
-    sheets = [(t("rev.league", lang), league_table(data)), (t("rev.report.key_figures", lang), key_figures_table(data)),
+    sheets = [(league_title(data["figures"], lang), numeric_league(data)),
+              (t("rev.report.key_figures", lang), numeric_key_figures(data)),
               (t("rev.report.worst_overdue", lang), overdue_table(data)), (t("rev.heat", lang), hot_spot_table(data))]
     daily = [[t("rev.col.name", lang), t("rev.trend.in", lang), t("rev.trend.closed", lang)]]
     daily += [[d["day"], d["created"], d["closed"]] for d in data["trends"]["daily"]]
@@ -115,6 +193,9 @@ def xlsx_bytes(data: dict) -> bytes:
         sheet.title = title[:31].replace("/", " ")
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value[:1] in FORMULA_STARTS:
+                    cell.data_type = "s"   # text, never a formula (=HYPERLINK(…) in a title stays text)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for column in sheet.columns:
@@ -131,6 +212,10 @@ def pdf_bytes(data: dict) -> bytes:
 
 
 def filename(data: dict, ext: str) -> str:
-    p = data["figures"]["period"]
-    return f"cityops-review-{p['first']}-{p['last']}.{ext}"
+    """cityops-review-<first>-<last>[-<dimension>-<code>…].<ext>: a drilled-down file says what it covers."""
+    import re
+    fig = data["figures"]
+    p = fig["period"]
+    scope = "".join(f"-{f['dimension']}-{re.sub(r'[^A-Za-z0-9_.]+', '_', str(f['code']))}" for f in fig["filters"])
+    return f"cityops-review-{p['first']}-{p['last']}{scope}.{ext}"
 

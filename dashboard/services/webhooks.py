@@ -14,13 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-import requests
+import urllib3
 
 from dashboard.bus import BusMessage, BusUnavailable
-from dashboard.domain import categories, webhooks as rules, workflow
+from dashboard.domain import webhooks as rules, workflow
+from dashboard.domain.city import City
 from dashboard.domain.identity import Identity
 from dashboard.store import audit, incidents as incident_store, utcnow, webhooks as store
 
+from . import egress
 from .container import Services
 
 log = logging.getLogger(__name__)
@@ -54,9 +56,9 @@ def delivery_view(row: dict) -> dict[str, Any]:
             "log": row["log"] or [], "payload": row["payload"]}
 
 
-def incident_summary(row: dict) -> dict[str, Any]:
+def incident_summary(row: dict, city: City | None = None) -> dict[str, Any]:
     """What a receiver learns about an incident: no reporter's personal data."""
-    cat = categories.BY_CODE.get(row["category"])
+    cat = city.find_category(row["category"]) if city is not None else None
     return {k: _iso(row.get(k)) for k in INCIDENT_FIELDS} | {
         "category_name_zh": cat.name_zh if cat else row["category"],
         "category_name_en": cat.name_en if cat else row["category"]}
@@ -85,6 +87,7 @@ class WebhookService:
             raise WebhookError(422, "name is required (at most 100 characters)")
         try:
             events, filters = rules.check_registration(url, events, filters)
+            egress.Policy(self.services.settings.webhook_allowed_hosts).check(str(url), resolve=False)
         except ValueError as exc:
             raise WebhookError(422, str(exc)) from None
         departments = {d.code for d in self.services.city.departments}
@@ -147,7 +150,7 @@ class WebhookService:
                 if event.key.startswith("incident:") and incident_id is not None:
                     row = incident_store.get(conn, int(incident_id))
                     if row is not None:
-                        incident = incident_summary(row)
+                        incident = incident_summary(row, self.services.city)
                         subject = {"category": row["category"], "district": row.get("district"),
                                    "department": row.get("department")} | {k: v for k, v in subject.items() if v}
                 payload = {"event": event.name, "key": event.key, "occurred_at": event.data.get("at") or now.isoformat(),
@@ -172,13 +175,14 @@ class WebhookService:
                    rules.EVENT_HEADER: delivery["event"], rules.DELIVERY_HEADER: str(delivery["id"])}
         started = time.monotonic()
         status_code, error = None, None
-        try:
-            with requests.post(delivery["url"], data=body, headers=headers, allow_redirects=False, stream=True,
-                               timeout=(min(3.0, self.timeout), self.timeout)) as response:
-                status_code = response.status_code
+        try:   # the address is checked again now, after resolving, and the POST goes to the one checked
+            address = egress.Policy(self.services.settings.webhook_allowed_hosts).check(delivery["url"])[0]
+            status_code = egress.post(delivery["url"], address, body, headers, (min(3.0, self.timeout), self.timeout))
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
-        except requests.RequestException as exc:
+        except egress.Refused as exc:
+            error = f"refused: {exc}"[:500]
+        except (urllib3.exceptions.HTTPError, OSError, IndexError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
         now = utcnow()
         attempts = delivery["attempts"] + 1

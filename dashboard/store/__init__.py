@@ -13,6 +13,11 @@ from . import migrate
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=10000")   # first: the pragmas below wait for a writer instead of failing
+    # a new file frees pages back to the file system on `PRAGMA incremental_vacuum` (retention);
+    # an existing file keeps its mode until `cityops db upgrade` converts it
+    if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:   # only on a new file: on one in use the
+        cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")            # pragma waits for every writer (#14)
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -37,6 +42,10 @@ class Store:
     def connect(self) -> Connection:
         return self.engine.connect()
 
+    def read(self) -> Connection:
+        """A connection for reads only (on SQLite it takes no write lock)."""
+        return self.engine.connect().execution_options(cityops_read_only=True)
+
     def upgrade(self) -> None:
         migrate.upgrade(self.engine)
 
@@ -53,7 +62,10 @@ def open_store(url: str, **engine_options) -> Store:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         # SQLite's own BEGIN is deferred; take the write lock at the start so concurrent writers
         # queue instead of failing with "database is locked" at commit.
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # A connection opened with `Store.read()` only reads: a deferred BEGIN, which in WAL mode never
+        # waits for a writer (nor, inside a writer's own transaction, for itself).
+        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(
+            "BEGIN" if conn.get_execution_options().get("cityops_read_only") else "BEGIN IMMEDIATE"))
     else:
         engine = sa.create_engine(url, pool_pre_ping=True, **engine_options)
     return Store(engine)

@@ -2,22 +2,53 @@
 database refuses them too (triggers in migration 0002)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import as_utc, schema as t
+from . import as_utc, audit_chain, schema as t
+
+
+# Longest text kept per field: whatever comes from outside (a user name typed at sign-in, a reason)
+# is cut here, so no request can make the log grow by more than this per entry.
+LIMITS = {"actor": 100, "actor_role": 32, "remote_addr": 64, "action": 64, "target_type": 32, "target_id": 100,
+          "reason": 2000}
+MAX_JSON = 20000   # characters of before/after kept; more is replaced by a note of its size
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    value = str(value)
+    return value if len(value) <= limit else value[:limit - 1] + "…"
+
+
+def _json(value: Any) -> Any:
+    if value is None:
+        return None
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    if len(text) > MAX_JSON:
+        return {"truncated": True, "characters": len(text)}
+    return json.loads(text)
 
 
 def append(conn: Connection, *, at: datetime, actor: str, actor_role: str, action: str,
            remote_addr: str | None = None, target_type: str | None = None, target_id: Any = None,
            before: Any = None, after: Any = None, reason: str | None = None) -> int:
-    return conn.execute(t.audit_log.insert().values(
-        at=at, actor=actor, actor_role=actor_role, remote_addr=remote_addr, action=action,
-        target_type=target_type, target_id=None if target_id is None else str(target_id),
-        before=before, after=after, reason=reason)).inserted_primary_key[0]
+    """One entry, chained to the one before it (dashboard.store.audit_chain)."""
+    values = {"at": as_utc(at), "actor": _cut(actor, LIMITS["actor"]) or "-",
+              "actor_role": _cut(actor_role, LIMITS["actor_role"]) or "-",
+              "remote_addr": _cut(remote_addr, LIMITS["remote_addr"]), "action": _cut(action, LIMITS["action"]),
+              "target_type": _cut(target_type, LIMITS["target_type"]),
+              "target_id": None if target_id is None else _cut(str(target_id), LIMITS["target_id"]),
+              "before": _json(before), "after": _json(after), "reason": _cut(reason, LIMITS["reason"])}
+    audit_chain.lock_head(conn)
+    entry_id = conn.execute(t.audit_log.insert().values(**values)).inserted_primary_key[0]
+    audit_chain.chain(conn, values | {"id": entry_id})
+    return entry_id
 
 
 def _filtered(q, *, actor: str | None = None, action: str | None = None, target_type: str | None = None,

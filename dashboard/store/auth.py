@@ -1,7 +1,7 @@
 """Users, API and kiosk tokens, sign-in failures."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -73,15 +73,17 @@ def touch_token(conn: Connection, token_id: int, at: datetime) -> None:
 
 
 def failures(conn: Connection, key: str) -> tuple[int, datetime | None]:
-    r = conn.execute(sa.select(t.sign_in_failures).where(t.sign_in_failures.c.key == key)).first()
+    r = conn.execute(sa.select(t.sign_in_failures).where(t.sign_in_failures.c.key == key[:200])).first()
     return (r.failures, as_utc(r.last_failure)) if r else (0, None)
 
 
-def record_failure(conn: Connection, key: str, at: datetime) -> None:
-    stmt = _insert(conn, t.sign_in_failures).values(key=key, failures=1, last_failure=at)
-    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
-        "failures": t.sign_in_failures.c.failures + 1, "last_failure": at}))
+def record_failure(conn: Connection, key: str, at: datetime, window: timedelta | None = None) -> None:
+    """One more failure; a count whose last failure is older than `window` starts again at 1."""
+    f = t.sign_in_failures.c
+    stmt = _insert(conn, t.sign_in_failures).values(key=key[:200], failures=1, last_failure=at)
+    count = f.failures + 1 if window is None else sa.case((f.last_failure < at - window, 1), else_=f.failures + 1)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"failures": count, "last_failure": at}))
 
 
 def clear_failures(conn: Connection, key: str) -> None:
-    conn.execute(t.sign_in_failures.delete().where(t.sign_in_failures.c.key == key))
+    conn.execute(t.sign_in_failures.delete().where(t.sign_in_failures.c.key == key[:200]))

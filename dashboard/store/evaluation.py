@@ -29,7 +29,7 @@ FACT_COLUMNS = ("incident_id", "department", "category", "district", "lat", "lon
                 "dispatched_at", "accepted_at", "fixed_count", "rework_count", "return_count", "closed_at",
                 "accept_seconds", "close_seconds", "accept_bucket", "close_bucket", "created_day", "closed_day",
                 "deadline_day",
-                "supervised", "suspended", "source_updated_at")
+                "supervised", "suspended", "source_updated_at", "grid_cell")
 
 
 def _utc(dt: datetime) -> datetime:
@@ -54,7 +54,9 @@ def latest_change(conn: Connection) -> datetime | None:
 
 def needs_refresh(conn: Connection, offset_seconds: int = 0) -> bool:
     latest, mark = latest_change(conn), watermark(conn)
-    return latest is not None and (mark is None or latest > mark or _built_offset(conn) != offset_seconds)
+    from .incident_rollups import built_offset as rollups_offset
+    return latest is not None and (mark is None or latest > mark or _built_offset(conn) != offset_seconds
+                                   or rollups_offset(conn) != offset_seconds)
 
 
 def local_day(conn: Connection, column, offset_seconds: int):
@@ -107,7 +109,7 @@ def facts_select(conn: Connection, since: datetime | None, offset_seconds: int =
         local_day(conn, i.created_at, offset_seconds),
         sa.case((closed, local_day(conn, i.closed_at, offset_seconds)), else_=sa.null()),
         local_day(conn, i.deadline, offset_seconds),
-        i.supervised, sa.func.coalesce(history.c.suspend_count, zero) > 0, i.updated_at)
+        i.supervised, sa.func.coalesce(history.c.suspend_count, zero) > 0, i.updated_at, i.grid_cell)
         .select_from(t.incidents.outerjoin(history, history.c.incident_id == i.id))
         .where(changed))   # SQLite's upsert needs a WHERE in INSERT … SELECT … ON CONFLICT
 
@@ -119,19 +121,30 @@ def refresh_facts(conn: Connection, full: bool = False, offset_seconds: int = 0)
     latest, mark = latest_change(conn), None if full else watermark(conn)
     if mark is not None and _built_offset(conn) != offset_seconds:
         mark = None
+    from . import incident_rollups   # per-day roll-ups of the facts, kept exact alongside (issue 20)
+    if conn.dialect.name == "postgresql":   # one refresh at a time: the roll-ups add up what it rewrites
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({incident_rollups.ADVISORY_LOCK}, "
+                             "hashtext(current_schema()))")
     if latest is None or (mark is not None and latest <= mark):
+        if latest is not None and incident_rollups.built_offset(conn) != offset_seconds:
+            incident_rollups.rebuild(conn, offset_seconds)   # e.g. a store from before the roll-ups
         return 0
     since = None if mark is None else mark - REFRESH_MARGIN
-    stmt = _insert(conn, t.incident_facts).from_select(FACT_COLUMNS, facts_select(conn, since, offset_seconds))
-    stmt = stmt.on_conflict_do_update(index_elements=["incident_id"],
-                                      set_={c: stmt.excluded[c] for c in FACT_COLUMNS if c != "incident_id"})
-    written = conn.execute(stmt).rowcount
+    written = incident_rollups.refresh(conn, since, offset_seconds, facts_select, upsert_facts)
     value = {"through": latest.isoformat(), "offset_seconds": offset_seconds}
     now = datetime.now(timezone.utc)
     updated = conn.execute(t.meta.update().where(t.meta.c.key == WATERMARK_KEY).values(value=value, updated_at=now))
     if updated.rowcount == 0:
         conn.execute(t.meta.insert().values(key=WATERMARK_KEY, value=value, updated_at=now))
     return written
+
+
+def upsert_facts(conn: Connection, select) -> int:
+    """Write the facts rows `select` computes (a facts_select), replacing those there."""
+    stmt = _insert(conn, t.incident_facts).from_select(FACT_COLUMNS, select)
+    stmt = stmt.on_conflict_do_update(index_elements=["incident_id"],
+                                      set_={c: stmt.excluded[c] for c in FACT_COLUMNS if c != "incident_id"})
+    return conn.execute(stmt).rowcount
 
 
 # -- the cohorts and their measures ------------------------------------------------------------
@@ -170,7 +183,7 @@ def filters_clause(filters: dict[str, str] | None, department_scope: str | None)
     f = t.incident_facts.c
     where = [f.department == department_scope] if department_scope is not None else []
     for dim, value in (filters or {}).items():
-        if dim not in ev.DIMENSIONS:
+        if dim not in ev.ALL_DIMENSIONS:
             raise ValueError(f"unknown dimension {dim!r}")
         where.append(getattr(f, dim) == value)
     return sa.and_(sa.true(), *where)
@@ -236,7 +249,7 @@ def group_counts(conn: Connection, period: ev.Period, now: datetime, dimension: 
     """{group value: the counts of ev.COUNT_KEYS} in one scan; "all" for the whole selection (no
     `dimension`, or `with_total`: added up from the groups). Percentiles, of the whole selection only,
     come from a second query."""
-    if dimension is not None and dimension not in ev.DIMENSIONS:
+    if dimension is not None and dimension not in ev.ALL_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
     if conn.dialect.name == "postgresql":   # sorts and hashes of a year's facts fit in memory
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
@@ -262,7 +275,7 @@ def group_and_week_counts(conn: Connection, period: ev.Period, now: datetime, di
                           department_scope: str | None = None) -> tuple[dict[str, dict], list[dict]]:
     """The breakdown (with "all") and the on-time rate per week of the deadline, from one scan grouped by
     (group, week): the groups add up over the weeks, the weeks over the groups."""
-    if dimension not in ev.DIMENSIONS:
+    if dimension not in ev.ALL_DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}")
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")

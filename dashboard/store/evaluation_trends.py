@@ -121,9 +121,11 @@ def incidents_behind(conn: Connection, period: ev.Period, now: datetime, figure:
     return rows, total
 
 
-def worst_overdue(conn: Connection, period: ev.Period, now: datetime, department_scope=None, limit: int = 15):
-    """Due incidents past their deadline, the longest overdue first (still open ones before late closings)."""
-    rows, _ = incidents_behind(conn, period, now, "overdue", None, department_scope, limit=limit)
+def worst_overdue(conn: Connection, period: ev.Period, now: datetime, department_scope=None, limit: int = 15,
+                  filters=None):
+    """Due incidents past their deadline, the longest overdue first (still open ones before late closings);
+    `filters`: the drill-down the report was asked for."""
+    rows, _ = incidents_behind(conn, period, now, "overdue", filters, department_scope, limit=limit)
     now = _utc(now)
     for r in rows:
         end = r["closed_at"] or now
@@ -133,7 +135,14 @@ def worst_overdue(conn: Connection, period: ev.Period, now: datetime, department
 
 
 def air_daily_means(conn: Connection, period: ev.Period, tz_name: str) -> dict[str, dict[str, float]]:
-    """{day: {pollutant: mean concentration over every station's readings that day}}."""
+    """{day: {pollutant: mean concentration over every station's readings that day}}: from the roll-ups
+    (dashboard.store.rollup_reads), the raw readings only for what is newer than them."""
+    from . import rollup_reads
+    return rollup_reads.air_daily_means(conn, period.start, period.end, _offset(period))
+
+
+def air_daily_means_raw(conn: Connection, period: ev.Period, tz_name: str) -> dict[str, dict[str, float]]:
+    """The same from the raw readings alone (kept for the retention window only)."""
     e = t.events.c
     pollutant = e.payload["pollutant"].as_string()
     value = e.payload["value"].as_float()
@@ -149,7 +158,14 @@ def air_daily_means(conn: Connection, period: ev.Period, tz_name: str) -> dict[s
 
 
 def congestion_by_hour(conn: Connection, period: ev.Period, tz_name: str) -> list[dict]:
-    """[{hour (0–23, local), ratio: mean speed / free-flow speed, readings}] over the period's speeds."""
+    """[{hour (0–23, local), ratio: mean speed / free-flow speed, readings}] over the period's speeds: from the
+    roll-ups (dashboard.store.rollup_reads), the raw readings only for what is newer than them."""
+    from . import rollup_reads
+    return rollup_reads.congestion_by_hour(conn, period.start, period.end, _offset(period))
+
+
+def congestion_by_hour_raw(conn: Connection, period: ev.Period, tz_name: str) -> list[dict]:
+    """The same from the raw readings alone (kept for the retention window only)."""
     e, s = t.events.c, t.road_segments.c
     off = _offset(period)
     if conn.dialect.name == "sqlite":
@@ -176,8 +192,18 @@ def review_aggregates(store, period: ev.Period, before: ev.Period, now: datetime
     {groups (with "all"), groups_before (with "all"), daily, weekly}."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .evaluation import group_and_week_counts, group_counts
+    from .evaluation import _built_offset, group_and_week_counts, group_counts
     from .evaluation_percentiles import percentile
+    from . import incident_rollups
+    if not filters and department_scope is None and dimension in incident_rollups.DIMS:
+        # the whole city: the per-day roll-ups (issue 20), when they are of the facts' days
+        with store.connect() as conn:
+            offset = incident_rollups.built_offset(conn)
+            if offset is not None and offset == _built_offset(conn):
+                if conn.dialect.name == "postgresql":
+                    return incident_rollups.review_aggregates_side_by_side(store, period, before, now, dimension,
+                                                                           offset, workers)
+                return incident_rollups.review_aggregates(conn, period, before, now, dimension, offset)
 
     def read(fn, *args, **kwargs):
         with store.connect() as conn:

@@ -144,6 +144,7 @@ def search(conn: Connection, *, department_scope: str | None = None, statuses: l
            categories: list[str] | None = None, districts: list[str] | None = None,
            departments: list[str] | None = None, priorities: list[int] | None = None,
            sources: list[str] | None = None, overdue_at: datetime | None = None, text: str | None = None,
+           supervised: bool | None = None,
            limit: int = 500, offset: int = 0, order: str = "-created_at") -> tuple[list[dict], int]:
     i = t.incidents.c
     where = [scope_clause(department_scope)]
@@ -153,12 +154,16 @@ def search(conn: Connection, *, department_scope: str | None = None, statuses: l
             where.append(column.in_(values))
     if overdue_at is not None:
         where += [i.deadline < overdue_at, i.status.in_(workflow.OPEN_STATUSES)]
+    if supervised:
+        where.append(i.supervised.is_(True))
     if text:
         like = f"%{text}%"
         where.append(sa.or_(i.title.ilike(like), i.code.ilike(like), i.address.ilike(like)))
-    column = getattr(i, order.lstrip("-"), i.created_at)
-    q = (sa.select(t.incidents).where(*where)
-         .order_by(column.desc() if order.startswith("-") else column.asc(), i.id.desc())
-         .limit(limit).offset(offset))
+    if order == "urgent":   # the work queue: most urgent first, then the one waiting longest
+        ordering = (i.priority.asc(), i.reported_at.asc(), i.id.asc())
+    else:
+        column = getattr(i, order.lstrip("-"), i.created_at)
+        ordering = (column.desc() if order.startswith("-") else column.asc(), i.id.desc())
+    q = sa.select(t.incidents).where(*where).order_by(*ordering).limit(limit).offset(offset)
     total = conn.execute(sa.select(sa.func.count()).select_from(t.incidents).where(*where)).scalar_one()
     return [_incident(r) for r in conn.execute(q)], total

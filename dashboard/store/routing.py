@@ -14,7 +14,7 @@ from . import schema as t
 def rules(conn: Connection) -> list[RoutingRule]:
     r = t.routing_rules.c
     rows = conn.execute(sa.select(t.routing_rules).order_by(r.category, r.district))
-    return [RoutingRule(x.category, x.district, x.department, x.auto_dispatch) for x in rows]
+    return [RoutingRule(x.category, x.district, x.department, x.auto_dispatch, bool(x.is_group)) for x in rows]
 
 
 def count(conn: Connection) -> int:
@@ -28,14 +28,14 @@ def put_rule(conn: Connection, rule: RoutingRule, at: datetime) -> None:
     conn.execute(t.routing_rules.delete().where(r.category == rule.category, district))
     conn.execute(t.routing_rules.insert().values(
         category=rule.category, district=rule.district, department=rule.department,
-        auto_dispatch=rule.auto_dispatch, updated_at=at))
+        auto_dispatch=rule.auto_dispatch, is_group=rule.is_group, updated_at=at))
 
 
 def put_rules(conn: Connection, new_rules: list[RoutingRule], at: datetime) -> None:
     if new_rules:
         conn.execute(t.routing_rules.insert(), [
             {"category": x.category, "district": x.district, "department": x.department,
-             "auto_dispatch": x.auto_dispatch, "updated_at": at} for x in new_rules])
+             "auto_dispatch": x.auto_dispatch, "is_group": x.is_group, "updated_at": at} for x in new_rules])
 
 
 def delete_rule(conn: Connection, category: str, district: str | None) -> int:

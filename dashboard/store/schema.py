@@ -6,7 +6,30 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 JSON = sa.JSON().with_variant(JSONB(), "postgresql")
-TS = sa.DateTime(timezone=True)
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """An instant, stored as UTC on both stores. SQLite keeps no offset: an aware value is converted
+    to UTC before it is written or compared (a naive one is taken as UTC), and comes back aware."""
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        from datetime import datetime, timezone
+        if isinstance(value, datetime):
+            value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        from datetime import datetime, timezone
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+TS = UtcDateTime()
 
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -21,6 +44,7 @@ districts = sa.Table(
     sa.Column("name_zh", sa.String(100), nullable=False),
     sa.Column("name_en", sa.String(100), nullable=False),
     sa.Column("geometry", JSON, nullable=False),
+    sa.Column("retired", sa.Boolean, nullable=False, default=False),   # kept for history (issue 14)
 )
 
 departments = sa.Table(
@@ -30,6 +54,9 @@ departments = sa.Table(
     sa.Column("name_en", sa.String(100), nullable=False),
     sa.Column("categories", JSON, nullable=False),
     sa.Column("districts", JSON, nullable=False),
+    sa.Column("level", sa.String(8), nullable=False, default=""),      # 市级 / 区级 (issue 14)
+    sa.Column("contact", sa.String(200), nullable=False, default=""),
+    sa.Column("retired", sa.Boolean, nullable=False, default=False),
 )
 
 road_segments = sa.Table(
@@ -153,6 +180,7 @@ incidents = sa.Table(
     sa.Column("supervised", sa.Boolean, nullable=False, default=False),
     sa.Column("merged_into", sa.BigInteger),
     sa.Column("details", JSON, nullable=False),
+    sa.Column("grid_cell", sa.String(32)),         # the unit-grid cell (单元网格) it lies in (issue 15)
     sa.UniqueConstraint("source", "source_ref"),
     sa.Index(None, "status", "created_at"),
     sa.Index(None, "department", "status"),
@@ -161,6 +189,8 @@ incidents = sa.Table(
     sa.Index(None, "deadline"),
     sa.Index(None, "closed_at"),
     sa.Index(None, "dedupe_key", "status"),
+    sa.Index(None, "grid_cell", "status"),
+    sa.Index(None, "category", "lat"),            # duplicates by place and text (issue 21, migration 0012)
 )
 
 incident_history = sa.Table(
@@ -264,10 +294,11 @@ audit_log = sa.Table(
 routing_rules = sa.Table(
     "routing_rules", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(40), nullable=False),   # a category code, or "kind:大类" when is_group
     sa.Column("district", sa.String(32)),               # NULL: the whole city
     sa.Column("department", sa.String(32), nullable=False),
     sa.Column("auto_dispatch", sa.Boolean, nullable=False, default=False),
+    sa.Column("is_group", sa.Boolean, nullable=False, default=False),  # category holds a 大类 key (issue 14)
     sa.Column("updated_at", TS, nullable=False),
     sa.UniqueConstraint("category", "district"),
 )
@@ -357,9 +388,13 @@ incident_facts = sa.Table(
     sa.Column("supervised", sa.Boolean, nullable=False, default=False),
     sa.Column("suspended", sa.Boolean, nullable=False, default=False),
     sa.Column("source_updated_at", TS, nullable=False),
+    sa.Column("grid_cell", sa.String(32)),   # the unit-grid cell (issue 15)
     sa.Index(None, "deadline"),
     sa.Index(None, "dispatched_at"),
     sa.Index(None, "created_day"),
     sa.Index(None, "closed_day"),
 )
 sa.Index("ix_incidents_updated_at", incidents.c.updated_at)
+
+# Tables of later revisions live in modules of their own, one per concern.
+from . import schema_city, schema_security, schema_retention, schema_geo, schema_field, schema_suggest  # noqa: E402,F401

@@ -58,6 +58,22 @@ def upsert_vehicles(conn: Connection, rows: list[dict]) -> None:
         where=t.vehicles.c.observed_at < ex.observed_at), rows)
 
 
+def remove_vehicles(conn: Connection, gone: dict[str, object], trips_gone: dict[str, object] | None = None) -> list[str]:
+    """Take vehicles off the live state: those in `gone` (vehicle id → when it left) and those
+    serving a trip in `trips_gone` (trip id → when it left), unless a newer position came since.
+    Returns the ids taken off."""
+    v = t.vehicles
+    ids: list[str] = []
+    for vid, at in gone.items():
+        ids += [r[0] for r in conn.execute(sa.select(v.c.vehicle_id).where(v.c.vehicle_id == vid, v.c.observed_at <= at))]
+    for trip, at in (trips_gone or {}).items():
+        ids += [r[0] for r in conn.execute(sa.select(v.c.vehicle_id).where(v.c.trip_id == trip, v.c.observed_at <= at))]
+    ids = sorted(set(ids))
+    if ids:
+        conn.execute(sa.delete(v).where(v.c.vehicle_id.in_(ids)))
+    return ids
+
+
 def vehicles(conn: Connection) -> list[dict]:
     return [_row(r) for r in conn.execute(sa.select(t.vehicles).order_by(t.vehicles.c.vehicle_id))]
 

@@ -41,6 +41,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audit.target.incident": ("案件", "Incident"),
     "audit.target.user": ("用户", "User"),
     "audit.target.token": ("令牌", "Token"),
+    "audit.target.city": ("城市包", "City package"),
+    "audit.action.city_import": ("导入城市包", "City package imported"),
     "audit.role.system": ("系统", "System"),
     "audit.role.unknown": ("未知", "Unknown"),
     "audit.field.status": ("状态", "Status"),

@@ -14,6 +14,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rev.period.custom": ("自定义", "Custom"),
     "rev.period.range": ("{first} 至 {last}", "{first} to {last}"),
     "rev.period.compare": ("对比 {first} 至 {last}", "Compared with {first} to {last}"),
+    "rev.period.range_to_date": ("{first} 至 {last} {time}（截至目前）", "{first} to {last} {time} (to date)"),
+    "rev.period.compare_to_date": ("对比上期同期 {first} 至 {last} {time}", "Compared with the same span before: {first} to {last} {time}"),
     "rev.period.apply": ("查看", "Show"),
 
     # figures
@@ -29,6 +31,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rev.fig.close_p90": ("结案时长 P90", "Time to close, 90th pct"),
     "rev.fig.overdue": ("超期案件", "Overdue"),
     "rev.fig.supervised": ("督办案件", "Under supervision"),
+    "rev.fig.open_overdue": ("往期超期未结", "Still overdue from before"),
+    "rev.backlog.note": ("另有 {n} 件案件在本周期之前已超期、至今未结案，最久超期 {age}。",
+                         "{n} more incidents were already overdue before this period and are still open; the longest by {age}."),
+    "rev.backlog.none": ("本周期之前超期的案件均已结案。", "Nothing overdue from before this period is still open."),
 
     # definitions (tap a figure)
     "rev.def.due": ("截止时间落在本周期内的案件，扣除经批准挂起（暂停计时）的案件。当前流程尚无挂起操作，挂起数为 0。",
@@ -49,11 +55,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rev.def.close_mean": ("应结案件中已结案者从立案到结案的平均时长。",
                            "Mean time from creation to closure, for due incidents that are closed."),
     "rev.def.close_p90": ("同上时长的第 90 百分位数（连续插值）。", "90th percentile (interpolated) of the same times."),
-    "rev.def.overdue": ("应结案件中已过截止时间而未按期结案的（仍未结案或逾期结案）。",
-                        "Due incidents past their deadline and not closed by it (still open, or closed late)."),
+    "rev.def.overdue": ("应结案件中已过截止时间而未按期结案的（仍未结案或逾期结案）。按截止时间所在周期统计，"
+                        "因此与运行总览和大屏上的“超期在办”（此刻所有未结案且已超期的案件）不同。",
+                        "Due incidents past their deadline and not closed by it (still open, or closed late). Counted by "
+                        "the period the deadline falls in, so it differs from “Open, overdue” on the operations "
+                        "screen and the wall (every open incident past its deadline, now)."),
+    "rev.def.open_overdue": ("截止时间在本周期开始之前、至今仍未结案的案件。它们不属于本周期的应结案件，但仍然超期，在此单独列出。",
+                             "Incidents whose deadline passed before this period began and that are still open. They are not due in this period, yet still overdue, so they are listed here."),
     "rev.def.supervised": ("应结案件中被督办的。", "Due incidents flagged for supervision."),
-    "rev.def.grades": ("颜色：绿 达标，黄 需关注，红 未达标（阈值为系统设置 review_thresholds）。",
-                       "Colours: green on target, amber watch, red off target (thresholds: setting review_thresholds)."),
+    "rev.def.grades": ("颜色：绿 达标，黄 需关注，红 未达标（达标线由管理员设定）。",
+                       "Colours: green on target, amber watch, red off target (targets set by the administrator)."),
     "rev.def.show_incidents": ("查看相关案件", "Show the incidents"),
     "rev.def.close": ("关闭", "Close"),
 
@@ -76,6 +87,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     # incidents behind a figure
     "rev.inc.title": ("{figure}：相关案件", "{figure}: the incidents behind it"),
     "rev.inc.count": ("共 {total} 件，显示前 {shown} 件", "{total} incidents, showing the first {shown}"),
+    "rev.inc.count.one": ("共 1 件", "1 incident"),
+    "rev.inc.count.all": ("共 {total} 件", "{total} incidents"),
     "rev.inc.code": ("编号", "Code"),
     "rev.inc.title_col": ("标题", "Title"),
     "rev.inc.status": ("状态", "Status"),
@@ -83,6 +96,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rev.inc.deadline": ("截止时间", "Deadline"),
     "rev.inc.closed": ("结案时间", "Closed"),
     "rev.inc.open": ("在派遣台打开", "Open in Dispatch"),
+    "rev.inc.history": ("查看处置过程", "Show its history"),
+    "rev.inc.history_of": ("{code} 的处置过程", "History of {code}"),
     "rev.inc.overdue_by": ("超期", "Overdue by"),
 
     # trends, hot spots, environment
@@ -126,6 +141,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rev.report.cell": ("位置", "Where"),
     "rev.report.worst_overdue": ("超期最久的案件", "Longest overdue incidents"),
     "rev.report.none": ("无", "None"),
+    "rev.report.scope": ("范围", "Covers"),
+    "rev.csv.scope": ("范围", "Covers"),
+    "rev.csv.hours": (" (小时)", " (hours)"),
+    "rev.place.near": ("近{road}", "near {road}"),
+    "rev.place.unnamed": ("市区外围", "Outskirts"),
     "rev.unit.h": ("{n} 小时", "{n} h"),
     "rev.unit.d": ("{n} 天", "{n} d"),
     "rev.unit.min": ("{n} 分钟", "{n} min"),

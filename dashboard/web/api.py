@@ -33,17 +33,25 @@ def route(rule: str, method: str = "GET", id_name: str = "incident_id", max_id: 
             if who is None:
                 return error(401, "sign in or send 'Authorization: Bearer <token>'")
             if not permissions.may_call_api(who.role, method, rule):
+                _refused(who, f"a {who.role} may not {method} {rule}")
                 return error(403, f"a {who.role} may not {method} {rule}")
             if kwargs.get(id_name, 0) > max_id:
                 return error(404, f"no such id {kwargs[id_name]}")
             try:
                 return fn(who, **kwargs)
             except ActionError as exc:
+                if exc.status == 403 and not getattr(exc, "audited", False):
+                    _refused(who, str(exc))
                 return flask.jsonify(exc.to_json()), exc.status
         blueprint.add_url_rule(rule.replace("<id>", f"<int:{id_name}>").removeprefix("/api/v1"),
                                endpoint=f"{method}:{rule}".replace(".", "_"), view_func=guarded, methods=[method])
         return guarded
     return decorate
+
+
+def _refused(who, reason: str) -> None:
+    from dashboard.services.refusals import record
+    record(services(), who, f"{request.method} {request.path}", reason, remote_addr())
 
 
 def _json_body() -> dict:
@@ -72,7 +80,7 @@ def get_history(who, incident_id: int):
 @route("/api/v1/incidents", "POST")
 def create_incident(who):
     row = intake.record_manual(services(), who, _json_body(), remote_addr())
-    return flask.jsonify(incident_queries.incident_view(row, who)), 201
+    return flask.jsonify(incident_queries.incident_view(row, who, city=services().city)), 201
 
 
 TEXT_PARAMS = frozenset({"action", "reason", "department", "deadline", "category", "text", "note", "evidence_url"})
@@ -94,7 +102,7 @@ def act(who, incident_id: int):
             raise ActionError(422, f"{key} {value} is out of range")
     row = perform(services(), who, incident_id, str(action), version, reason=reason, params=body,
                   remote_addr=remote_addr())
-    return flask.jsonify(incident_queries.incident_view(row, who))
+    return flask.jsonify(incident_queries.incident_view(row, who, city=services().city))
 
 
 @route("/api/v1/operations")
@@ -135,6 +143,7 @@ def not_found(unknown: str):
 
 # Reference data, live state, evaluation, webhooks and the OpenAPI document join this blueprint.
 from . import api_reference, api_webhooks, openapi  # noqa: E402,F401
+from . import field_api  # noqa: E402,F401  (field work and evidence, issue 18)
 
 
 def register(server: flask.Flask) -> None:

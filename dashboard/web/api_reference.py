@@ -23,7 +23,7 @@ def districts(who):
 
 @route("/api/v1/categories")
 def categories(who):
-    return flask.jsonify({"items": open_data.categories()})
+    return flask.jsonify({"items": open_data.categories(services())})
 
 
 @route("/api/v1/routing-rules")

@@ -1,7 +1,6 @@
 """Sign-in and sign-out pages: plain server-rendered forms (they must work before any Dash script loads)."""
 from __future__ import annotations
 
-import time
 from html import escape
 from urllib.parse import urlparse
 
@@ -9,6 +8,7 @@ import flask
 from flask import g, request, session
 
 from dashboard.i18n import t
+from dashboard.services.auth import MAX_USERNAME
 
 from . import security
 from .context import services
@@ -17,8 +17,20 @@ blueprint = flask.Blueprint("cityops_auth", __name__)
 
 
 def _lang() -> str:
-    lang = request.args.get("lang") or request.form.get("lang") or services().settings.lang
+    """The sign-in page speaks the language of the screen that sent the person here (a revoked wall on
+    /wall?lang=en lands on an English sign-in page), else the one asked for, else the city's."""
+    lang = request.args.get("lang") or request.form.get("lang") or _lang_of_next() or services().settings.lang
     return lang if lang in ("zh-CN", "en") else "zh-CN"
+
+
+def _lang_of_next() -> str | None:
+    from urllib.parse import parse_qs
+    nxt = request.values.get("next") or ""
+    return (parse_qs(urlparse(nxt).query).get("lang") or [None])[0]
+
+
+# Where a person lands after signing in (unless they were on their way elsewhere): the work that needs them.
+HOME_BY_ROLE = {"dispatcher": "/dispatch", "operator": "/dispatch", "leader": "/review"}
 
 
 def _safe_next(target: str | None) -> str:
@@ -33,7 +45,8 @@ def _safe_next(target: str | None) -> str:
 def _page(lang: str, error: str | None = None, status: int = 200, username: str = ""):
     city = services().city
     other = "en" if lang == "zh-CN" else "zh-CN"
-    nxt = escape(_safe_next(request.values.get("next")))
+    # no destination asked for: empty, so the sign-in takes the person to their work (HOME_BY_ROLE)
+    nxt = escape(_safe_next(request.values.get("next")) if request.values.get("next") else "")
     html = f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(t('login.title', lang))} · CityOps</title><link rel="stylesheet" href="/assets/login.css"></head>
@@ -66,18 +79,25 @@ def login():
     try:
         identity = security.auth_service().sign_in(username, request.form.get("password") or "", request.remote_addr)
     except SignInRefused as refused:
+        username = username[:MAX_USERNAME]   # what is echoed back is no longer than a user name can be
         message = t("login.throttled", lang).format(seconds=refused.retry_after) if refused.retry_after \
             else t("login.failed", lang)
         response = _page(lang, message, 429 if refused.retry_after else 401, username)
         if refused.retry_after:
             response.headers["Retry-After"] = str(refused.retry_after)
         return response
-    csrf = session.get("csrf")
-    session.clear()             # a new session on sign-in (no fixation)
-    session.update(user=identity.username, seen=time.time(), lang=lang, csrf=csrf)
-    security.csrf_token()
+    from .first_password import instead_of_session   # a temporary password: set one's own first (issue 14)
+    first = instead_of_session(identity, lang, _safe_next(request.form.get("next")))
+    if first is not None:
+        return first
+    security.auth_service().end_session(session.get(security.SESSION_ID), "signed in again")
+    sid, csrf = security.auth_service().open_session(identity, request.remote_addr)
+    session.clear()             # a new session on sign-in (no fixation), kept on the server, with its own CSRF token
+    session.update({security.SESSION_ID: sid, "lang": lang})
     session.permanent = True
-    return flask.redirect(_safe_next(request.form.get("next")))
+    g.session_csrf = csrf
+    asked = request.form.get("next")
+    return flask.redirect(_safe_next(asked) if asked else HOME_BY_ROLE.get(identity.role, "/"))
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])
@@ -85,8 +105,11 @@ def logout():
     lang = session.get("lang") or _lang()
     if request.method == "POST":
         identity = g.get("identity")
+        sid = session.get(security.SESSION_ID)
         if identity is not None:
-            security.auth_service().sign_out(identity, request.remote_addr)
+            security.auth_service().sign_out(identity, request.remote_addr, sid=sid)
+        else:
+            security.auth_service().end_session(sid)
         session.clear()
         response = flask.redirect(f"/login?lang={lang}")
         response.delete_cookie(security.CSRF_COOKIE)

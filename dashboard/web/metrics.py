@@ -18,14 +18,25 @@ MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"
 PUSH_CLIENTS = "cityops.push_clients"     # app config: a callable giving the in-process relay's client count
 
 
-def _callback_name(request: flask.Request) -> str:
-    """The first output's component id: names the callback well enough and stays few in number."""
-    body = request.get_json(silent=True, cache=True) or {}
-    first = str(body.get("output", "")).lstrip(".").split("...")[0]
-    if first.startswith("{"):                        # a pattern-matching id: its type
-        match = re.search(r'"type":"([^"]+)"', first)
+CALLBACK_NAMES = "cityops.callback_names"   # app config: a callable giving the app's callback names (closed set)
+
+
+def callback_label(output: str) -> str:
+    """The first output's component id (a pattern-matching id: its type)."""
+    first = str(output).lstrip(".").split("...")[0]
+    if first.startswith("{"):
+        match = re.search(r'"type":\s*"([^"]+)"', first)
         return match.group(1) if match else "pattern"
     return first.rsplit(".", 1)[0][:60] or "?"
+
+
+def _callback_name(request: flask.Request) -> str:
+    """Names the callback well enough and stays few in number: a name the app does not have (made
+    up by whoever sent the request) is counted as "other", so the series cannot grow without bound."""
+    body = request.get_json(silent=True, cache=True)
+    name = callback_label(body.get("output", "") if isinstance(body, dict) else "")
+    known = flask.current_app.config.get(CALLBACK_NAMES)
+    return name if known is not None and name in known() else "other"
 
 
 def _kind_and_route(request: flask.Request) -> tuple[str, str]:
@@ -68,8 +79,13 @@ def install(server: flask.Flask, services) -> None:
                     errors.labels(kind, route).inc()
         return response
 
+    from .metrics_access import checker
+    allowed = checker(services.settings)
+
     @server.route("/metrics")
     def metrics():
+        if not allowed(flask.request.remote_addr, flask.request.headers.get("Authorization")):
+            return flask.Response("not found\n", status=404, mimetype="text/plain")
         registry = own
         if registry is None:      # every worker's figures, from prometheus_client's files
             from prometheus_client import multiprocess as mp

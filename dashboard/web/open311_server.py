@@ -132,7 +132,17 @@ def requests_post(fmt: str):
     client = AuthService(services()).authenticate_token(fields.get("api_key", ""), kind="open311")
     if client is None:
         return error(fmt, 403, "Invalid api_key received -- can't proceed with create_request.")
+    from dashboard.services import evidence   # a citizen's photo (multipart `media`) becomes evidence (issue 18)
+    photo = None
+    upload = request.files.get("media")
+    if upload is not None:
+        try:   # checked before anything is created: a bad file is refused and nothing is stored
+            photo = evidence.receive(services(), upload.read(), upload.filename)
+        except evidence.EvidenceError as exc:
+            return error(fmt, 400, f"media: {exc}")
     created = service.create_request(services(), client, fields, attributes, remote_addr())
+    if photo is not None:
+        evidence.attach_citizen_photo(services(), created[0]["service_request_id"], photo)
     return respond(fmt, created, "service_requests", "request", status=201)
 
 

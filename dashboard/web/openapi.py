@@ -10,6 +10,7 @@ import flask
 from dashboard import __version__
 from dashboard.domain import evaluation as ev, webhooks as hooks, workflow
 
+from . import openapi_field
 from .api import route
 
 JSON = "application/json"
@@ -31,7 +32,10 @@ def _errors(*statuses: int) -> dict:
     meaning = {401: "Not signed in: no session and no valid bearer token",
                403: "The caller's role may not do this (or the incident is another department's)",
                404: "No such object", 409: "Changed meanwhile: the body says what changed",
-               422: "Invalid (e.g. a NUL character in any text) or not allowed now: the message says why"}
+               422: "Invalid (e.g. a NUL character in any text) or not allowed now: the message says why",
+               400: "The request could not be read: malformed JSON, nested deeper than 64, an integer beyond "
+                    "64 bits, a lone surrogate, or an over-long query parameter",
+               413: "The request body is larger than the server accepts (setting max_request_bytes)"}
     return {str(s): {"description": meaning[s], "content": {JSON: {"schema": _ref("Error")}}} for s in statuses}
 
 
@@ -68,6 +72,7 @@ SCHEMAS: dict[str, Any] = {
         "priority": {"type": "integer", "minimum": 1, "maximum": 4}, "title": {"type": "string"},
         "description": {"type": "string"}, "status": {"type": "string", "enum": list(workflow.STATUSES)},
         "version": {"type": "integer"}, "district": _nullable("string"), "department": _nullable("string"),
+        "grid_cell": _nullable("string", description="the unit-grid cell (单元网格) the incident lies in"),
         "deadline": _nullable("string", format="date-time"), "lat": _nullable("number"), "lon": _nullable("number"),
         "address": _nullable("string"), "source": {"type": "string"}, "source_ref": {"type": "string"},
         "reporter_name": _nullable("string", description="masked (张**) for roles that need not see it"),
@@ -75,7 +80,9 @@ SCHEMAS: dict[str, Any] = {
         "reported_at": {"type": "string", "format": "date-time"},
         "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
         "closed_at": _nullable("string", format="date-time"), "rework_count": {"type": "integer"},
-        "supervised": {"type": "boolean"}, "merged_into": _nullable("integer"), "details": {"type": "object"},
+        "supervised": {"type": "boolean"}, "merged_into": _nullable("integer"), "details": {
+            "type": "object", "description": "source-specific data; deadline_basis: {at, provisional (the year's "
+                                             "holidays are not known: Monday to Friday counted), zh, en}"},
         "overdue": {"type": "boolean"}, "seconds_left": _nullable("integer"),
         "allowed_actions": {"type": "array", "items": {"type": "string", "enum": list(workflow.ACTIONS)}},
         "suggested_department": _nullable("string")}},
@@ -155,7 +162,11 @@ SCHEMAS: dict[str, Any] = {
         "severity": _nullable("string"), "urgency": _nullable("string"), "certainty": _nullable("string"),
         "headline_zh": _nullable("string"), "headline_en": _nullable("string"), "area_desc": _nullable("string"),
         "geometry": {"type": "object", "nullable": True}, "effective": _nullable("string"),
-        "expires": _nullable("string")}},
+        "expires": _nullable("string"),
+        "districts": {"type": "array", "items": {"type": "string"},
+                      "description": "the city's districts the alert covers (by its area or its geocodes)"},
+        "geocodes": {"type": "array", "items": {"type": "object", "properties": {
+            "valueName": {"type": "string"}, "value": {"type": "string"}}}}}},
     "Evaluation": {"type": "object", "required": ["period", "previous", "dimension", "totals", "league"],
                    "description": "figures per department/category/district for a period, with the previous one",
                    "properties": {"period": {"type": "object"}, "previous": {"type": "object"},
@@ -188,7 +199,8 @@ _INCIDENT_FILTERS = [
     _query("district", "district codes"), _query("department", "department codes (operators: their own only)"),
     _query("priority", "1–4, comma-separated"), _query("source", "where incidents came from (open311, manual, …)"),
     _query("overdue", "true: only open incidents past their deadline"), _query("q", "text in title, code or address"),
-    *PAGING, _query("order", "created_at, updated_at, deadline, priority or id; '-' first for descending")]
+    *PAGING, _query("order", "created_at, reported_at, updated_at, deadline, priority or id; '-' first for descending; "
+                               "or urgent (priority, then the longest waiting)")]
 
 
 REVIEW_PARAMS = [
@@ -256,6 +268,7 @@ def _paths() -> dict[str, Any]:
             **_get("One webhook", _ok(_ref("Webhook")), 404, params=[ID_PARAM], tag="webhooks"),
             "delete": {"summary": "Stop a webhook (its history stays)", "tags": ["webhooks"], "parameters": [ID_PARAM],
                        "responses": {"204": {"description": "Deleted"}, **_errors(401, 403, 404, 422)}}},
+        **openapi_field.paths(),   # field work and evidence (issue 18)
         "/api/v1/webhooks/{id}/deliveries": _get(
             "Delivery history, newest first", _ok({"type": "object", "required": ["total", "items"], "properties": {
                 "total": {"type": "integer"}, "limit": {"type": "integer"}, "offset": {"type": "integer"},
@@ -274,10 +287,19 @@ def document() -> dict[str, Any]:
             "Webhook deliveries are POSTs signed with X-CityOps-Signature: sha256=HMAC-SHA256(secret, "
             "'<X-CityOps-Timestamp>.<body>'). The Open311 GeoReport v2 server is at /open311/v2/.")},
         "servers": [{"url": "/"}],
-        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"schemas": SCHEMAS | openapi_field.SCHEMAS, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
-        "paths": _paths(),
+        "paths": _with_input_errors(_paths()),
     }
+
+
+def _with_input_errors(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation may be refused before its view runs (web/input_limits): 400, and 413 with a body."""
+    for operations in paths.values():
+        for method, operation in operations.items():
+            extra = (400,) if method in ("get", "head", "delete") else (400, 413)
+            operation["responses"] = {**_errors(*extra), **operation["responses"]}
+    return paths
 
 
 @route("/api/v1/openapi.json")

@@ -33,6 +33,7 @@ def _guarded(rule: str):
                 return _error(403, f"a {who.role} may not GET {rule}")
             try:
                 query = evaluation.parse_query(request.args.to_dict(flat=True))
+                _known_codes(query)
                 return fn(who, query, current_lang())
             except ReviewError as exc:
                 return _error(422, str(exc))
@@ -40,6 +41,18 @@ def _guarded(rule: str):
                                view_func=view, methods=["GET"])
         return view
     return decorate
+
+
+def _known_codes(query) -> None:
+    """A code the city does not have is refused, never echoed into a report (issue 17)."""
+    city = services().city
+    lookup = {"department": city.department, "district": city.district, "category": city.find_category}
+    for dimension, code in query.filters:
+        find = lookup.get(dimension)
+        if find is not None and find(code) is None:
+            raise ReviewError(f"unknown {dimension} {code[:40]!r}")
+    if query.category and city.find_category(query.category) is None:
+        raise ReviewError(f"unknown category {query.category[:40]!r}")
 
 
 def _download(body: bytes, mimetype: str, name: str) -> flask.Response:

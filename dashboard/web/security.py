@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import flask
 from flask import g, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from dashboard.domain import permissions
 from dashboard.domain.identity import Identity
@@ -31,16 +32,37 @@ def secret_key(settings) -> str:
     return path.read_text().strip()
 
 
+SESSION_ID = "sid"      # the only thing of a signed-in session in its cookie: the server keeps the rest
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Cookies are Secure when the setting says so or the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: flask.Flask) -> bool:
+        return cookie_secure(app)
+
+
+def cookie_secure(app: flask.Flask | None = None) -> bool:
+    app = app or flask.current_app
+    return bool(app.config["SESSION_COOKIE_SECURE"] or (flask.has_request_context() and request.is_secure))
+
+
 def install(server: flask.Flask, services) -> None:
+    from . import headers, input_limits, proxies
     settings = services.settings
     server.secret_key = secret_key(settings)
     server.config.update(
         SESSION_COOKIE_NAME="cityops_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_idle_minutes))
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours))
+    server.session_interface = _SessionInterface()
+    server.wsgi_app = proxies.TrustedProxies(server.wsgi_app, proxies.networks(settings.trusted_proxies))
+    input_limits.install(server, settings.max_request_bytes)
+    headers.install(server, settings)
     server.before_request(_identify)
     server.before_request(_enforce)
     server.after_request(_csrf_cookie)
+    server.after_request(_page_status)
 
 
 def auth_service():
@@ -64,25 +86,25 @@ def _identify() -> None:
             g.identity = identity
             g.kiosk_secret = kiosk
             return
-    username = session.get("user")
-    if not username:
+    sid = session.get(SESSION_ID)
+    if not sid:
+        if session.get("user"):
+            session.clear()     # a cookie of the old kind (the whole session in it): no longer honoured
         return
-    now = datetime.now(timezone.utc).timestamp()
-    idle = flask.current_app.permanent_session_lifetime.total_seconds()
-    if now - session.get("seen", 0) > idle:
-        session.clear()
-        g.session_expired = True
+    check = auth_service().session_identity(sid)
+    if check.identity is None:
+        session.pop(SESSION_ID, None)
+        g.session_expired = check.expired
         return
-    identity = auth_service().current(username)   # disabled users and role changes apply at once
-    if identity is None:
-        session.clear()
-        return
-    session["seen"] = now
-    session.permanent = True
-    g.identity = identity
+    g.identity = check.identity
+    g.session_csrf = check.csrf
 
 
 def csrf_token() -> str:
+    """The signed-in session's own token (kept on the server, new at every sign-in), or before sign-in
+    the token of the sign-in form."""
+    if g.get("session_csrf"):
+        return g.session_csrf
     token = session.get("csrf")
     if not token:
         token = session["csrf"] = secrets.token_urlsafe(32)
@@ -90,12 +112,20 @@ def csrf_token() -> str:
 
 
 def _csrf_ok() -> bool:
-    expected = session.get("csrf")
+    expected = g.get("session_csrf") or session.get("csrf")
     given = request.headers.get("X-CSRFToken") or request.form.get("csrf_token")
-    return bool(expected and given and secrets.compare_digest(expected, given))
+    return bool(expected and given and secrets.compare_digest(str(expected), str(given)))
+
+
+def _refused(message: str) -> None:
+    from dashboard.services.refusals import record
+    from .context import services
+    record(services(), g.get("identity"), f"{request.method} {request.path}"[:100], message, request.remote_addr)
 
 
 def _deny(status: int, message: str):
+    if status == 403 or "CSRF" in message:
+        _refused(message)
     if request.path.startswith("/api/") or request.path.startswith("/_dash") or request.is_json:
         return flask.jsonify({"error": {"status": status, "message": message}}), status
     return flask.Response(message, status=status, mimetype="text/plain")
@@ -126,15 +156,46 @@ def _enforce():
     if path.startswith(DASH_INTERNAL):
         return None
     if path == "/_dash-update-component":
-        page = _callback_page(request.get_json(silent=True) or {})
-        if page is False or (page is not None and not permissions.may_open_page(identity.role, page)):
+        body = request.get_json(silent=True) or {}
+        page = _callback_page(body)
+        if _is_router(body) and page is not False and _forbidden_page(identity.role, page):
+            _route_to(body, FORBIDDEN_PAGE)   # the router (checked by position): render the 403 page
+            return None
+        if page is False or (page is not None and permissions.is_page(page)
+                             and not permissions.may_open_page(identity.role, page)):
             return _deny(403, f"a {identity.role} may not use this")
         return None
     if path.startswith("/_dash"):
         return None
+    if not permissions.is_page(path):
+        g.page_status = 404    # the app's frame with the page-not-found page, in the person's language
+        return None
     if not permissions.may_open_page(identity.role, path):
-        return _deny(403, f"a {identity.role} may not open {path}")
+        g.page_status = 403    # the app's frame with the not-allowed page (its router is sent to /403)
+        return None
     return None
+
+
+FORBIDDEN_PAGE = "/403"
+
+
+def _forbidden_page(role: str, page) -> bool:
+    return isinstance(page, str) and permissions.is_page(page) and not permissions.may_open_page(role, page)
+
+
+def _route_to(body: dict | None, path: str) -> None:
+    """Point the pages router's pathname input at `path` (the parsed body is what Dash reads next)."""
+    inputs = (body or {}).get("inputs") or []
+    if inputs and isinstance(inputs[0], dict):   # by position, as Dash hands it to the router (checked: _router_path)
+        g.routed_from = inputs[0].get("value")    # the error page names what was asked for
+        inputs[0]["value"] = path
+
+
+def _page_status(response: flask.Response) -> flask.Response:
+    status = g.get("page_status")
+    if status and response.status_code == 200:
+        response.status_code = status
+    return response
 
 
 def has_nul() -> bool:
@@ -158,11 +219,29 @@ def has_nul() -> bool:
 PAGES_ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})
 
 
+# The router's inputs as Dash Pages registers them, in order: Dash hands them to the router by position,
+# so the request must carry exactly these, and the pathname checked is the one the router will read.
+ROUTER_INPUTS = (("_pages_location", "pathname"), ("_pages_location", "search"))
+
+
 def _router_path(body: dict) -> str | bool:
-    for item in body.get("inputs") or []:
-        if isinstance(item, dict) and item.get("id") == "_pages_location" and item.get("property") == "pathname":
-            return str(item.get("value") or "/")
-    return False
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or len(inputs) != len(ROUTER_INPUTS) or body.get("state"):
+        return False
+    for item, (component, prop) in zip(inputs, ROUTER_INPUTS):
+        if not isinstance(item, dict) or item.get("id") != component or item.get("property") != prop:
+            return False
+    pathname = inputs[0].get("value")
+    if pathname is not None and not isinstance(pathname, str):
+        return False
+    return pathname or "/"
+
+
+def _is_router(body: dict) -> bool:
+    """Only the pages router may be answered with the 403 page; any other callback of a page the
+    person may not open is refused outright."""
+    output = body.get("output", "") if isinstance(body, dict) else ""
+    return {part.split(".")[0] for part in str(output).strip(".").split("...")} <= PAGES_ROUTER_OUTPUTS
 
 
 def _callback_page(body: dict) -> str | None | bool:
@@ -193,10 +272,9 @@ def _callback_page(body: dict) -> str | None | bool:
 
 def _csrf_cookie(response: flask.Response) -> flask.Response:
     if g.get("identity") is not None and not g.get("via_token"):
-        response.set_cookie(CSRF_COOKIE, csrf_token(), samesite="Strict", httponly=False,
-                            secure=flask.current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(CSRF_COOKIE, csrf_token(), samesite="Strict", httponly=False, secure=cookie_secure())
     kiosk = g.get("kiosk_secret")
     if kiosk and request.args.get("kiosk"):
-        response.set_cookie(KIOSK_COOKIE, kiosk, samesite="Strict", httponly=True,
-                            secure=flask.current_app.config["SESSION_COOKIE_SECURE"], max_age=3600 * 24 * 365)
+        response.set_cookie(KIOSK_COOKIE, kiosk, samesite="Strict", httponly=True, secure=cookie_secure(),
+                            max_age=3600 * 24 * 365)
     return response

@@ -14,15 +14,23 @@ def build_server(services) -> flask.Flask:
     security.install(server, services)
     metrics.install(server, services)
     server.register_blueprint(auth_views.blueprint)
+    from . import first_password
+    server.register_blueprint(first_password.blueprint)   # first sign-in: one's own password (issue 14)
     review_exports.register(server)   # before api: its /api/v1 catch-all answers 404
     api.register(server)
     from . import open311_server
     open311_server.register(server)
+    from . import tiles
+    tiles.register(server, services)   # the base map's tile archive (issue 15)
+    from . import field_api
+    field_api.register(server)         # phone pages' manifest and service worker, thumbnails (issue 18)
 
     @server.route("/healthz")
     def healthz():
         from dashboard.services.health import feed_health_report
         report = feed_health_report(services)
+        from dashboard.services.deadline_rules import calendar_health
+        report["calendar"] = calendar_health(services)   # warn: the working calendar runs out soon (#14)
         return flask.jsonify(report), 200
 
     @server.route("/readyz")

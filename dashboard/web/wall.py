@@ -41,4 +41,13 @@ def build_id(root: Path) -> str:
 
 
 def current_build() -> str:
-    return flask.current_app.config.get(BUILD_KEY, __version__)
+    """The code served, and the city in force (#14): a wall reloads after a deployment or a city import."""
+    build = flask.current_app.config.get(BUILD_KEY, __version__)
+    try:
+        from .context import services
+        svc = services()
+        svc.city   # the city in force (checked at most every few seconds): a new import, a new build
+        version = svc.city_version
+    except Exception:   # noqa: BLE001 - outside the app (tests of the layout): the code's build alone
+        return build
+    return f"{build}+city{version}" if version is not None else build

@@ -27,6 +27,22 @@ VIEW_PICK = "disp-view-pick"
 VIEW_NAME = "disp-view-name"
 VIEW_SAVE = "disp-view-save"
 VIEW_DELETE = "disp-view-delete"
+# record a phoned-in case (layouts/dispatch_phone.py)
+PHONE = "disp-phone"
+PHONE_OPEN = "disp-phone-open"
+PHONE_CANCEL = "disp-phone-cancel"
+PHONE_SUBMIT = "disp-phone-submit"
+PHONE_RESULT = "disp-phone-result"
+PHONE_ERROR = "disp-phone-error"
+PHONE_CATEGORY = "disp-phone-category"
+PHONE_PRIORITY = "disp-phone-priority"
+PHONE_TITLE = "disp-phone-title"
+PHONE_DESCRIPTION = "disp-phone-description"
+PHONE_DISTRICT = "disp-phone-district"
+PHONE_ADDRESS = "disp-phone-address"
+PHONE_NAME = "disp-phone-name"
+PHONE_NUMBER = "disp-phone-number"
+REMEMBER = "disp-remember"        # Store: the view and filters in force, also written to a cookie for the next load
 
 # the queue
 GRID = "disp-grid"
@@ -50,6 +66,8 @@ CURRENT = "disp-current"          # Store: {id}: the incident opened (row click,
 VIEWING = "disp-viewing"          # Store: {id, version, code}: what the detail shows; actions send this version
 REFRESH = "disp-refresh"          # Store (int): bump to reload the detail
 DETAIL = "disp-detail"
+BACK = "disp-back"
+NOTICE = "disp-notice"            # operators: "just dispatched to your department" (assets/dispatch-live.js)                # phones: close the case, back to the queue
 DETAIL_EMPTY = "disp-detail-empty"
 DETAIL_HEAD = "disp-detail-head"
 STALE = "disp-stale"              # banner: the incident changed since the detail was loaded

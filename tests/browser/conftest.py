@@ -50,8 +50,12 @@ def new_page(browser, request):
     """new_page(width, height) → a page; on failure every page opened is saved as a screenshot."""
     contexts = []
 
-    def make(width: int = 1920, height: int = 1080):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    def make(width: int = 1920, height: int = 1080, bypass_csp: bool = True):
+        # Playwright evaluates a wait_for_function *expression* with eval() inside the page, which the
+        # app's Content-Security-Policy forbids; tests bypass it, except the test of the policy itself
+        # (tests/browser/test_security_headers.py), which waits with functions only.
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                      bypass_csp=bypass_csp)
         contexts.append(context)
         page = context.new_page()
         page.console_errors = []

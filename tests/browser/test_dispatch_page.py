@@ -40,20 +40,29 @@ def own_errors(page) -> list[str]:
     return [e for e in page.console_errors if not OTHER_PAGES.search(e)]
 
 
-def record(runtime, title: str, category: str = "0104", offset: float = 0.0) -> dict:
+def record(runtime, title: str, category: str = "0104", offset: float = 0.0, priority: int | None = None) -> dict:
     lon, lat = runtime.services.city.center
     return intake.record_manual(runtime.services, DISPATCHER, {
         "category": category, "title": title, "description": f"{title}：路面有水冒出",
-        "lat": lat + offset, "lon": lon + offset, "reporter_name": "张三丰", "reporter_phone": "13812345678"})
+        "lat": lat + offset, "lon": lon + offset, "reporter_name": "张三丰", "reporter_phone": "13812345678",
+        **({"priority": priority} if priority is not None else {})})
+
+
+def wait_for_grid(page, condition: str) -> None:
+    """Wait until the grid's API is there and `condition` (JS, with `api` bound) holds: never call the
+    API before the grid is ready, never wait for a length of time (issue 17, item 18)."""
+    page.wait_for_function(f"""() => {{
+        let api = null;
+        try {{ api = window.dash_ag_grid && dash_ag_grid.getApi('disp-grid'); }} catch (e) {{ return false; }}
+        if (!api || (api.isDestroyed && api.isDestroyed())) return false;
+        try {{ return !!({condition}); }} catch (e) {{ return false; }}
+    }}""", timeout=LIVE_TIMEOUT, polling=100)
 
 
 def wait_for_row(page, incident_id: int, status_label: str | None = None) -> None:
-    condition = f"""() => {{
-        const api = window.dash_ag_grid && dash_ag_grid.getApi('disp-grid');
-        const node = api && api.getRowNode('{incident_id}');
-        return !!node {'&& node.data.status_label === ' + json.dumps(status_label) if status_label else ''};
-    }}"""
-    page.wait_for_function(condition, timeout=LIVE_TIMEOUT, polling=100)
+    wait_for_grid(page, f"api.getRowNode('{incident_id}') "
+                        + (f"&& api.getRowNode('{incident_id}').data.status_label === {json.dumps(status_label)}"
+                           if status_label else ""))
 
 
 def open_row(page, incident_id: int) -> None:
@@ -121,7 +130,8 @@ def test_the_closed_loop_between_a_dispatcher_and_a_department(live_city, new_pa
     dispatcher.click("#disp-stale-reload")
     act(dispatcher, "c", "close")
     feedback(dispatcher, "核查结案")
-    wait_for_row(dispatcher, incident["id"], "核查结案")
+    # closed: it leaves the queue of work that needs a dispatcher (the view it opens on), the detail stays
+    wait_for_grid(dispatcher, f"!api.getRowNode('{incident['id']}')")
     assert "已关阀抢修" in dispatcher.inner_text("#disp-timeline")
 
     assert history(live_city, incident["id"]) == ["report", "verify", "dispatch", "accept", "report_fixed", "close"]
@@ -189,27 +199,33 @@ def test_the_queue_keeps_scroll_selection_and_filters_when_an_incident_arrives(l
     page.on("response", lambda r: "/_dash-update-component" in r.url and callbacks.append(r))
     sign_in(page, live_city, "dispatcher")
     page.fill("#disp-f-text", tag)                                 # a filter: only this test's rows
-    page.wait_for_function("dash_ag_grid.getApi('disp-grid').getDisplayedRowCount() === 40", timeout=LIVE_TIMEOUT)
+    wait_for_grid(page, "api.getDisplayedRowCount() === 40")
     page.click("#disp-grid .ag-row[row-index='5'] .ag-selection-checkbox input, "
                "#disp-grid .ag-row[row-index='5'] input[type='checkbox']")
     page.click("#disp-grid .ag-row[row-index='7'] input[type='checkbox']")
     page.click("#disp-grid .ag-row[row-index='6'] .ag-cell[col-id='title']")
     page.mouse.move(600, 600)
     page.mouse.wheel(0, 400)
-    page.wait_for_timeout(500)
+    wait_for_grid(page, "document.querySelector('#disp-grid .ag-body-viewport').scrollTop > 0 "
+                        "&& api.getFirstDisplayedRowIndex() > 0")     # scrolled, and the grid has drawn it
     before = page.evaluate(VIEW_STATE)
     assert before["top"] > 0 and len(before["selected"]) == 2 and before["current"]
     callbacks.clear()
 
-    arrived = record(live_city, f"队列 {tag} new", offset=0.05)
+    # The queue (待我处理) is most urgent first, then the longest waiting: a newer incident of the same
+    # priority goes last, a more urgent one goes on top, above what the person is looking at.
+    assert page.evaluate("dash_ag_grid.getApi('disp-grid').getDisplayedRowAtIndex(0).data.priority") > 1
+    arrived = record(live_city, f"队列 {tag} new", offset=0.05, priority=1)
     wait_for_row(page, arrived["id"])
-    page.wait_for_timeout(300)
+    wait_for_grid(page, f"api.getDisplayedRowCount() === 41 && document.querySelector('#disp-grid "
+                        f".ag-body-viewport').scrollTop >= {before['top']} + api.getDisplayedRowAtIndex(0).rowHeight - 1")
     after = page.evaluate(VIEW_STATE)
     assert after["first"] == before["first"] and abs(after["offset"] - before["offset"]) <= 1   # same rows in view
     assert after["top"] == pytest.approx(before["top"] + after["rowHeight"], abs=1)          # the new row went above
     assert after["selected"] == before["selected"] and after["current"] == before["current"]
     assert after["count"] == 41 and page.input_value("#disp-f-text") == tag
-    bodies = [r.text() for r in callbacks if r.ok]
+    assert page.evaluate("dash_ag_grid.getApi('disp-grid').getDisplayedRowAtIndex(0).id") == str(arrived["id"])
+    bodies = [r.text() for r in callbacks if r.ok and r.status != 204]   # 204: nothing to update, no body
     assert any('"rowTransaction"' in b for b in bodies) and not any('"rowData"' in b for b in bodies)
     assert own_errors(page) == []
 

@@ -16,7 +16,7 @@ LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
 def sign_in(page, runtime, username: str = "dispatcher", lang: str = "zh-CN") -> None:
     logins = runtime.demo_logins or dict(
         line.rstrip("\n").split("\t") for line in open(runtime.demo_logins_file) if not line.startswith("#"))
-    page.goto(f"{runtime.url}login?lang={lang}")
+    page.goto(f"{runtime.url}login?lang={lang}&next=/")     # the operations page (a dispatcher's home is /dispatch)
     page.fill("#login-username", username)
     page.fill("#login-password", logins[username])
     page.click("#login-submit")

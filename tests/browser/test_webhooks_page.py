@@ -39,7 +39,8 @@ def city(tmp_path_factory):
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     settings = replace(Settings(), data_dir=str(tmp_path_factory.mktemp("cityops-hooks")), port=free_port(),
-                       push_port=free_port(), seed=7)
+                       push_port=free_port(), seed=7,
+                       webhook_allowed_hosts="127.0.0.1")   # the receiver is on loopback: an allowed internal host
     runtime = Runtime(settings, web=True, push=False, connectors=False, demo=False).start()
     auth = AuthService(runtime.services)
     auth.add_user(ROOT, "boss", "admin", None, PASSWORD)

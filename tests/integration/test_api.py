@@ -135,7 +135,7 @@ def test_session_sign_in_csrf_and_expiry(api, services, monkeypatch):
     client = server.test_client()
     assert client.get("/api/v1/incidents").status_code == 401
     r = _sign_in(client)
-    assert r.status_code == 302 and r.headers["Location"] == "/"
+    assert r.status_code == 302 and r.headers["Location"] == "/"          # where they asked to go
     assert client.get("/api/v1/incidents").status_code == 200
     csrf = client.get_cookie("_csrf_token").value
     body = {"category": "0101", "title": "电话报告", "lat": 32.05, "lon": 118.75}
@@ -143,16 +143,10 @@ def test_session_sign_in_csrf_and_expiry(api, services, monkeypatch):
     assert client.post("/api/v1/incidents", json=body).status_code == 403
     assert client.post("/api/v1/incidents", json=body, headers={"X-CSRFToken": "wrong"}).status_code == 403
     assert client.post("/api/v1/incidents", json=body, headers={"X-CSRFToken": csrf}).status_code == 201
-    # idle past the limit: the session ends
-    import dashboard.web.security as security
-    real = security.datetime
-
-    class Later(real):
-        @classmethod
-        def now(cls, tz=None):
-            return real.now(tz) + __import__("datetime").timedelta(minutes=services.settings.session_idle_minutes + 1)
-
-    monkeypatch.setattr(security, "datetime", Later)
+    # idle past the limit: the session ends (sessions are kept on the server: dashboard.services.auth)
+    import dashboard.services.auth as auth_module
+    later = auth_module.utcnow() + __import__("datetime").timedelta(minutes=services.settings.session_idle_minutes + 1)
+    monkeypatch.setattr(auth_module, "utcnow", lambda: later)
     assert client.get("/api/v1/incidents").status_code == 401
 
 

@@ -41,8 +41,27 @@ def test_parallel_clients(services):
     outcomes: Counter = Counter()
     errors: list[str] = []
     lock = threading.Lock()
+    # Every client first reads the same version of one incident and acts on it at the same moment:
+    # exactly one wins, the rest get 409, however busy the machine (no reliance on thread timing).
+    everyone_has_read = threading.Barrier(CLIENTS, timeout=60)
+
+    def first_round(n: int):
+        with services.store.connect() as conn:
+            incident = incident_store.get(conn, ids[0])
+        everyone_has_read.wait()
+        try:
+            perform(services, Identity(f"dispatcher{n}", "dispatcher"), ids[0], "verify", incident["version"])
+            result = "ok"
+        except ActionError as exc:
+            result = exc.status
+        with lock:
+            outcomes[result] += 1
+            first_round_outcomes[result] += 1
+
+    first_round_outcomes: Counter = Counter()
 
     def client(n: int):
+        first_round(n)
         rng = random.Random(n)
         for _ in range(ROUNDS):
             incident_id = rng.choice(ids)
@@ -72,7 +91,8 @@ def test_parallel_clients(services):
     for th in threads:
         th.join()
     assert not errors, errors[:5]
-    assert outcomes["ok"] > 20 and outcomes[409] > 0, outcomes
+    assert first_round_outcomes == Counter({"ok": 1, 409: CLIENTS - 1}), first_round_outcomes
+    assert outcomes["ok"] > 20, outcomes
 
     with services.store.connect() as conn:
         total_entries = 0

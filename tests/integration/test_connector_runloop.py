@@ -16,7 +16,7 @@ from google.transit import gtfs_realtime_pb2
 
 from connectors.base import RetryPolicy
 from connectors.cap import CapConnector
-from connectors.gtfs_rt import GtfsRtConnector
+from connectors.gtfs_rt import Checkpoint, GtfsRtConnector
 from connectors.open311 import Open311Connector
 from connectors.sensorthings import SensorThingsConnector
 from connectors.traffic import TrafficConnector
@@ -162,7 +162,7 @@ def test_500s_are_retried_reported_and_the_loop_recovers(server):
     sink.wait_for(lambda s: s.health and s.health[-1][1] and s.events)
     assert {e.payload["vehicle_id"] for e in sink.events if e.kind == "vehicle_position"} == {"BUS-101", "BUS-102"}
     assert {e.source_id for e in sink.events if e.kind == "trip_update"} == {"T1-0800"}
-    assert sink.checkpoints["gtfs_rt"] == "1749600900"
+    assert Checkpoint.load(sink.checkpoints["gtfs_rt"]).header == 1749600900
     assert len(sink.dead) == 2                             # the two bad entities, once each
     stop_quickly(stop, thread)
 

@@ -10,7 +10,8 @@ import requests
 from dashboard.demo.city import build_city
 from dashboard.demo.feeds import DemoFeeds
 from dashboard.demo.simulation.clock import CITY_TZ, ManualClock
-from dashboard.domain.categories import CATEGORIES, COMPONENT, EVENT
+from dashboard.demo.taxonomy import DEMO_CATEGORIES as CATEGORIES
+from dashboard.domain.categories import COMPONENT, EVENT
 
 FIELDS = ("service_request_id", "status", "status_notes", "service_name", "service_code", "description",
           "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",

@@ -69,9 +69,48 @@ def test_csv_and_excel(october_services):
     from openpyxl import load_workbook
     data = review_report.report_data(october_services, LEADER, OCT, "zh-CN", NOW)
     rows = list(csv.reader(io.StringIO(review_report.csv_bytes(data).decode("utf-8-sig"))))
-    assert rows[1][0] == "名次" and rows[2][1] == "交通局"
+    head = next(n for n, r in enumerate(rows) if r and r[0] == "名次")
+    assert rows[head + 1][1] == "交通局"
+    # numbers with their units in the header (#16 item 16), and what the file covers on top
+    on_time = rows[head].index("按期结案率 (%)")
+    assert float(rows[head + 1][on_time]) == 50.0
+    assert any(r[:2] == ["范围", "全市"] for r in rows[:head])
     book = load_workbook(io.BytesIO(review_report.xlsx_bytes(data)))
     assert book.worksheets[0]["B2"].value == "交通局" and len(book.worksheets) == 5
+    assert book.worksheets[0].cell(2, on_time + 1).value == 50.0
+
+
+def test_drilled_down_exports_keep_their_scope(october_services):
+    """A department's take-away: its own overdue list, titled by its breakdown, a file name that says so."""
+    query = ReviewQuery("custom", OCT.first, OCT.last, filters=(("department", "JT"),))
+    data = review_report.report_data(october_services, LEADER, query, "zh-CN", NOW)
+    assert {r["department"] for r in data["overdue"]} <= {"JT"}
+    assert review_report.league_title(data["figures"], "zh-CN") == "按类别"
+    assert review_report.filename(data, "csv").endswith("-department-JT.csv")
+    rows = list(csv.reader(io.StringIO(review_report.csv_bytes(data).decode("utf-8-sig"))))
+    assert ["范围", "全市 › 交通局"] in rows
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_pdf_embeds_its_cjk_font(october_services, lang):
+    """#16 item 15: the report carries its font (renders the same where no CJK font is installed)."""
+    from pypdf import PdfReader
+    data = review_report.report_data(october_services, LEADER, OCT, lang, NOW)
+    reader = PdfReader(io.BytesIO(review_report.pdf_bytes(data)))
+    fonts = {}
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            fonts[str(font["/BaseFont"])] = font
+    # reportlab declares Helvetica as every page's initial state (no text drawn with it); all else is embedded
+    fonts = {name: font for name, font in fonts.items() if name != "/Helvetica"}
+    assert fonts and all("STSong" not in name for name in fonts), list(fonts)
+    for font in fonts.values():
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = descendant["/FontDescriptor"].get_object()
+        assert any(k in descriptor for k in ("/FontFile2", "/FontFile3", "/FontFile")), font["/BaseFont"]
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "\u2612" not in text
 
 
 def test_replay_shows_the_picture_as_it_was(october_services):

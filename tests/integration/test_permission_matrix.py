@@ -16,7 +16,7 @@ from tests.integration.test_incident_actions import report
 ADMIN = Identity("root", "admin", via="cli")
 PASSWORD = "correct horse battery"
 USERS = {"admin": ("admin", None), "dispatcher": ("dispatcher", None), "operator": ("operator", "CG"),
-         "leader": ("leader", None)}
+         "leader": ("leader", None), "inspector": ("inspector", None)}
 ROLES = list(USERS) + ["wall", None]
 
 
@@ -40,6 +40,8 @@ def world(tmp_path_factory, small_city):
     for name, (role, dept) in USERS.items():
         auth.add_user(ADMIN, name, role, dept, PASSWORD)
     kiosk = auth.create_token(ADMIN, "hall", kind="kiosk")
+    from dashboard.services import field
+    field.set_beat(services, ADMIN, "inspector", ["D1"], [])   # the inspector's beat: the west district
     app = create_app(services)
     incident = report(services)   # dispatched to the operator's department, so scoping lets it through
     from dashboard.services.incident_actions import perform
@@ -65,8 +67,11 @@ def client_as(world, role):
     return client, headers
 
 
+ERROR_PAGES = ("/403", "/404")   # where the router sends refused and unknown paths; not pages of their own
+
+
 def page_paths():
-    return sorted({p["path"] for p in dash.page_registry.values()} | set(permissions.PAGES))
+    return sorted(({p["path"] for p in dash.page_registry.values()} | set(permissions.PAGES)) - set(ERROR_PAGES))
 
 
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "nobody")
@@ -80,6 +85,9 @@ def test_every_page_path(world, role):
             assert status == 200, (role, path, status)
         else:
             assert status == 403, (role, path, status)
+    if role is not None:   # asked for directly, an error page is an unknown path, in the app's frame
+        for path in ERROR_PAGES:
+            assert client.get(path).status_code == 404, (role, path)
 
 
 def _callback_requests(app):
@@ -135,3 +143,50 @@ def test_the_wall_kiosk_sees_no_reporter_data(world):
     client, _ = client_as(world, "wall")
     body = client.get("/api/v1/operations").get_data(as_text=True)
     assert "reporter" not in body
+
+
+def _photo_on_the_case(world) -> int:
+    """A photo (with GPS in its EXIF) added to the world's incident by the dispatcher; its evidence id."""
+    from tests.support import photos
+    client, headers = client_as(world, "dispatcher")
+    incident = world[3]
+    data = photos.jpeg(32.05, 118.75)
+    answer = client.post(f"/api/v1/incidents/{incident['id']}/evidence", headers=headers,
+                         data={"stage": "desk", "photo": (__import__("io").BytesIO(data), "case.jpg")},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()["evidence"][0]["id"]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "nobody")
+def test_evidence_of_a_case_for_every_role(world, role):
+    """Photos go to those who may see the case: staff and leaders, the case's department, an inspector
+    whose beat holds it; nobody else (a 404, as for a photo that is not there), never with GPS."""
+    from tests.support import photos
+    evidence_id = _photo_on_the_case(world)
+    client, _ = client_as(world, role)
+    incident_in_west = world[1].city.district_at(world[3]["lon"], world[3]["lat"]) == "D1"
+    sees = role in ("admin", "dispatcher", "leader", "operator") or (role == "inspector" and incident_in_west)
+    for path in (f"/api/v1/evidence/{evidence_id}", f"/api/v1/evidence/{evidence_id}/thumb"):
+        answer = client.get(path)
+        if role is None:
+            assert answer.status_code == 401
+        elif sees:
+            assert answer.status_code == 200 and answer.mimetype == "image/jpeg", (role, path, answer.status_code)
+            assert not photos.has_gps(answer.get_data())
+        else:
+            assert answer.status_code in (403, 404), (role, path, answer.status_code)
+
+
+def test_the_city_reference_page_is_in_the_matrix(world):
+    """Issue 14: the read-only reference page and its callbacks are for admins and dispatchers only; the
+    page checks above try them as every role. The first sign-in's password page is public (it needs its
+    one-time ticket) and opens nothing without one."""
+    app = world[0]
+    assert "/reference" in page_paths()
+    assert permissions.PAGES["/reference"] == {"admin", "dispatcher"}
+    ref_callbacks = [body["output"] for prefix, body in _callback_requests(app) if prefix == "ref"]
+    assert len(ref_callbacks) == 2, ref_callbacks          # the load and the taxonomy search
+    client, _ = client_as(world, None)
+    assert client.post("/password/first", data={"ticket": "x", "password": "p" * 12, "repeat": "p" * 12}).status_code \
+        in (302, 400)

@@ -75,6 +75,13 @@ def eventually(condition, within=20.0):
 
 
 @pytest.fixture
+def services(store, small_city, tmp_path):
+    """The receivers here listen on loopback: the setting that allows an internal host (issue 17)."""
+    from tests.conftest import services_on
+    return services_on(store, small_city, tmp_path, webhook_allowed_hosts="127.0.0.1")
+
+
+@pytest.fixture
 def hooks(services):
     intake.ensure_routing_rules(services)
     service = WebhookService(services, timeout=30, base_delay=0.2, max_delay=0.5)

@@ -9,7 +9,7 @@ import pytest
 
 from connectors import eido
 from connectors.base import ParseError
-from dashboard.domain.categories import BY_CODE
+from dashboard.demo.taxonomy import BY_CODE
 from dashboard.domain.events import CASE_REPORT
 
 FIX = Path(__file__).parent.parent / "fixtures" / "eido"
@@ -77,8 +77,8 @@ def test_bad_incidents_are_rejected_and_the_rest_kept():
     assert [e.source_id for e in parsed] == ["ok-minimal"]
     assert [r.reason for r in parsed.rejects] == [
         "[0]: expected an EIDO object, got str",
-        "[1].incidentComponent: missing",
-        "[2].incidentComponent.incidentTrackingIdentifier: missing",
+        "[1].incidentComponent: missing, and no other EIDO member either",   # {"$id": …} alone is no EIDO
+        "[2].incidentComponent.$id: missing",
         "[3].incidentComponent.lastUpdateTimeStamp: missing (on the incident and on the EIDO)",
         "[4].locationComponent[0].locationByValue.coordinates[1]: latitude 232.0 out of range",
         "[5].incidentComponent.locationReference: location 'loc-missing' is not among the locationComponent entries",
@@ -86,6 +86,7 @@ def test_bad_incidents_are_rejected_and_the_rest_kept():
         "[7].lastUpdateTimeStamp: not an ISO 8601 date-time: 'yesterday'",
     ]
     assert json.loads(parsed.rejects[2].raw)["incidentComponent"] == {"incidentTypeCommonRegistryText": "Fire"}
+    assert parsed.skipped == []
 
 
 def test_a_later_eido_of_the_same_incident_is_a_newer_version():
@@ -125,7 +126,7 @@ def test_unusable_locations(value, message):
 
 
 @pytest.mark.parametrize("body, message", [
-    (load("not_eido.json"), "incidentComponent: missing: not an EIDO"),
+    (load("not_eido.json"), "eido: not an EIDO: no $id, eidoVersion or …Component member"),
     (b'{"incidentComponent": "fire"}', "incidentComponent: expected an object"),
     (b"42", "eido: expected an EIDO object or an array of them, got int"),
     (b"{", "eido: not JSON"),
@@ -134,3 +135,64 @@ def test_unusable_documents(body, message):
     with pytest.raises(ParseError) as info:
         eido.parse(body)
     assert str(info.value).startswith(message)
+
+
+# -- NENA-STA-021.1b as published: NENA's JSON Schema, the Incident component's $id, optional Incident --
+
+SCHEMA = json.loads((FIX / "nena_sta021_schema.json").read_text())
+
+
+@pytest.mark.parametrize("name", ["sta021_incident.json", "sta021_call_transfer.json"])
+def test_fixtures_conform_to_nenas_published_schema(name):
+    import jsonschema
+    validator = jsonschema.Draft7Validator(SCHEMA)
+    assert [e.message for e in validator.iter_errors(json.loads(load(name)))] == []
+
+
+def test_the_schema_has_no_tracking_field_but_the_incidents_id():
+    incident = SCHEMA["components"]["schemas"]["IncidentInformationType"]
+    fields = {k for part in incident["allOf"] for k in part.get("properties", {})}
+    fields |= set(SCHEMA["components"]["schemas"]["PrologueType"]["properties"])
+    assert "$id" in fields and "incidentTrackingIdentifier" not in fields
+
+
+def test_the_incident_tracking_id_is_the_incident_components_id():
+    (event,) = eido.parse(load("sta021_incident.json"))
+    assert event.source_id == "urn:emergency:uid:incidentid:7d31b0:cad.lanhai.example.cn"
+    assert event.payload["service_code"] == "1202" and event.payload["service_name"] == "Fire.Vehicle"
+    assert (event.lat, event.lon) == (32.0412, 118.7835)
+    assert event.payload["description"] == "Car burning on the Jiangning Rd flyover, lane 2 blocked."
+    assert event.observed_at == datetime(2025, 7, 2, 0, 37, 55, 500000, tzinfo=timezone.utc)
+
+
+def test_an_eido_without_an_incident_is_valid_and_skipped_with_a_reason():
+    parsed = eido.parse(load("sta021_call_transfer.json"))
+    assert list(parsed) == [] and parsed.rejects == []
+    (skip,) = parsed.skipped
+    assert skip.reason == ("incidentComponent: none in this EIDO urn:emergency:uid:eido:a81:psap.lanhai.example.cn "
+                           "(e.g. a call transfer): no case to make")
+    assert "not an EIDO" not in skip.reason
+
+
+def test_an_earlier_drafts_tracking_field_still_serves_when_there_is_no_id():
+    doc = {"lastUpdateTimeStamp": "2025-06-11T09:10:00+08:00", "eidoVersion": "1.0",
+           "incidentComponent": {"incidentTrackingIdentifier": "old-1"}}
+    assert eido.parse(json.dumps(doc))[0].source_id == "old-1"
+    doc["incidentComponent"]["$id"] = "new-1"
+    assert eido.parse(json.dumps(doc))[0].source_id == "new-1"
+
+
+def test_cityops_parse_says_why_a_call_transfer_eido_gives_nothing(capsys):
+    from dashboard.cli import main
+    assert main(["parse", "--format", "eido", str(FIX / "sta021_call_transfer.json")]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and "skipped incidentComponent: none in this EIDO" in captured.err
+
+
+def test_cityops_parse_reads_a_gzipped_file(tmp_path, capsys):
+    import gzip
+    from dashboard.cli import main
+    path = tmp_path / "incident.json.gz"
+    path.write_bytes(gzip.compress(load("sta021_incident.json")))
+    assert main(["parse", "--format", "eido", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["source_id"].startswith("urn:emergency:uid:incidentid:7d31b0")

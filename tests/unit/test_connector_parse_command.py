@@ -94,7 +94,7 @@ def test_sensorthings_page_with_inline_datastreams(capsys):
 @pytest.mark.parametrize("fmt, name, reason", [
     ("datex2", "datex2/situation_publication.xml",
      "is not usable datex2: payloadPublication: expected a MeasuredDataPublication, got SituationPublication"),
-    ("eido", "eido/not_eido.json", "is not usable eido: incidentComponent: missing: not an EIDO"),
+    ("eido", "eido/not_eido.json", "is not usable eido: eido: not an EIDO: no $id, eidoVersion or …Component member"),
     ("open311-json", "open311/spec_error_403.json", "is not usable open311-json: Open311 bad API key (403)"),
     ("open311-xml", "open311/spec_requests.json", "is not usable open311-xml: requests: expected XML"),
     ("cap", "cap/billion_laughs.xml", "is not usable cap: alert: refused: the document contains a DOCTYPE"),

@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.demo.city import CENTER, PROJECTION, build_city, build_river
 from dashboard.demo.geometry import cumulative, point_along, segment_intersection
-from dashboard.domain.categories import CATEGORIES
+from dashboard.demo.taxonomy import DEMO_CATEGORIES as CATEGORIES
 from dashboard.domain.geo import bbox, point_in_polygon
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -13,7 +13,8 @@ from dashboard.demo.geometry import cumulative, point_along
 from dashboard.demo.simulation import AirModel, AlertStream, BusFleet, ObservationLog, ReportStream, SpeedModel
 from dashboard.demo.simulation.clock import CITY_TZ
 from dashboard.domain.aqi import iaqi
-from dashboard.domain.categories import BY_CODE, COMPONENT, EVENT
+from dashboard.demo.taxonomy import BY_CODE
+from dashboard.domain.categories import COMPONENT, EVENT
 
 T0 = datetime(2025, 6, 2, 10, 0, 0, 250000, tzinfo=CITY_TZ)
 

@@ -113,7 +113,7 @@ def test_filter_controls_become_a_query_the_service_accepts():
     filters = parse_filters(args)
     assert filters["statuses"] == ["reported", "verified"] and filters["priorities"] == [1, 2]
     assert filters["departments"] == ["CG"] and filters["text"] == "井盖" and "overdue_at" in filters
-    assert filters["limit"] == 500 and filters["order"] == "-created_at"
+    assert filters["limit"] == 500 and filters["order"] == "urgent"   # most urgent, then longest waiting
     assert "statuses" not in parse_filters(query_args(None, None, None, None, None, None, [], ""))
     assert total_text(500, 1234, "en") == "First 500 of 1234; narrow the filters"
     assert total_text(3, 3, "zh-CN") == "共 3 件"

@@ -1,8 +1,9 @@
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from dashboard.domain import deadlines, duplicates, routing
+from dashboard.domain import categories, deadlines, duplicates, routing
 from dashboard.domain.city import Department
+from dashboard.domain.work_calendar import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -13,8 +14,10 @@ def local(*args):
 
 def test_clock_hours_for_emergencies_and_traffic():
     start = local(2026, 11, 20, 23, 0)   # a Friday night
-    assert deadlines.compute_deadline(start, "1002", 1, SH) == start + timedelta(hours=2)
-    assert deadlines.compute_deadline(start, "1201", 2, SH) == start + timedelta(hours=24)
+    clock = deadlines.default_limits_for_kind(categories.TRAFFIC)
+    assert deadlines.compute_deadline(start, clock, 1, WorkCalendar(), SH).at == start + timedelta(hours=2)
+    clock = deadlines.default_limits_for_kind(categories.EMERGENCY)
+    assert deadlines.compute_deadline(start, clock, 2, WorkCalendar(), SH).at == start + timedelta(hours=24)
 
 
 def test_working_hours_skip_nights_lunch_and_weekends():
@@ -29,9 +32,12 @@ def test_working_hours_skip_nights_lunch_and_weekends():
 
 
 def test_component_categories_count_working_hours_by_default():
-    assert deadlines.counts_working_hours("0102")       # street light: 部件
-    assert not deadlines.counts_working_hours("0503")   # waterlogging: an event, around the clock
-    assert deadlines.counts_working_hours("0503", {"0503": True})
+    # 部件 (a street light): working hours; an event (waterlogging): around the clock
+    assert deadlines.default_limits_for_kind(categories.COMPONENT)[3] == deadlines.TimeLimit(72, deadlines.WORK_HOURS)
+    assert deadlines.default_limits_for_kind(categories.EVENT)[3] == deadlines.TimeLimit(72, deadlines.HOURS)
+    # a category's own limits win over the table; what it leaves out comes from the table
+    own = deadlines.limits_from_texts(("", "8wh"), deadlines.default_limits_for_kind(categories.EVENT))
+    assert own[2] == deadlines.TimeLimit(8, deadlines.WORK_HOURS) and own[1] == deadlines.TimeLimit(2, deadlines.HOURS)
     assert deadlines.deadline_hours("0102", 2, {("0102", 2): 8}) == 8
 
 

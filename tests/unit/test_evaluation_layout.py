@@ -30,7 +30,7 @@ def _figures() -> dict:
 @pytest.mark.parametrize("lang", LANGS)
 def test_page_renders_without_untranslated_keys(lang, small_city):
     page = review.page(lang, districts_geojson(small_city), city_bounds(small_city), "Asia/Shanghai",
-                       review.category_options(lang))
+                       review.category_options(lang, small_city))
     fig = _figures()
     env = {"aqi_days": {"good": 3}, "worst_aqi_day": {"day": "2026-10-02", "aqi": 80}, "worst_hours": [
         {"hour": 8, "ci": 6.1, "level": "heavy"}]}

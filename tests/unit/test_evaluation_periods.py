@@ -1,7 +1,7 @@
 """Periods, previous periods, thresholds and grades, the league table."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,3 +72,50 @@ def test_league_ranks_and_changes():
     assert rows[0]["rank_before"] == 2 and rows[1]["rank_before"] == 1
     assert rows[1]["change"]["on_time_rate"] == pytest.approx(-0.15)
     assert rows[2]["change"]["on_time_rate"] is None
+
+
+# -- #16 item 1: running periods are compared like with like, due only once the deadline passed ------
+NOW_DEC_5 = datetime(2026, 12, 5, 15, 13, tzinfo=TZ)
+
+
+def test_this_month_runs_to_now_and_compares_with_the_same_span_of_last_month():
+    p = ev.period("this_month", NOW_DEC_5.date(), TZ, now=NOW_DEC_5)
+    assert p.running and p.end == NOW_DEC_5 and p.last_day == date(2026, 12, 5)
+    prev = ev.previous(p, TZ)
+    assert prev.start == datetime(2026, 11, 1, tzinfo=TZ)
+    assert prev.end == datetime(2026, 11, 5, 15, 13, tzinfo=TZ)
+    assert (prev.first_day, prev.last_day) == (date(2026, 11, 1), date(2026, 11, 5))
+
+
+def test_month_to_date_on_the_31st_is_cut_at_the_shorter_previous_month():
+    now = datetime(2026, 3, 31, 10, 0, tzinfo=TZ)
+    prev = ev.previous(ev.period("this_month", now.date(), TZ, now=now), TZ)
+    assert prev.end == datetime(2026, 3, 1, tzinfo=TZ) and prev.last_day == date(2026, 2, 28)
+
+
+def test_week_to_date_compares_with_the_same_hours_of_last_week():
+    now = datetime(2026, 11, 25, 9, 30, tzinfo=TZ)      # Wednesday
+    p = ev.period("this_week", now.date(), TZ, now=now)
+    prev = ev.previous(p, TZ)
+    assert p.end == now and prev.end == now - timedelta(days=7) and prev.first_day == date(2026, 11, 16)
+
+
+def test_ended_periods_are_unchanged_by_now():
+    p = ev.period("last_month", NOW_DEC_5.date(), TZ, now=NOW_DEC_5)
+    assert not p.running and p.last_day == date(2026, 11, 30)
+    assert ev.previous(p, TZ).first_day == date(2026, 10, 1)
+
+
+def test_a_case_whose_deadline_has_not_come_is_not_due_yet():
+    p = ev.period("this_month", NOW_DEC_5.date(), TZ, now=NOW_DEC_5)
+    later = ev.IncidentFacts(1, created_at=NOW_DEC_5 - timedelta(days=1), deadline=NOW_DEC_5 + timedelta(days=3))
+    passed = ev.IncidentFacts(2, created_at=NOW_DEC_5 - timedelta(days=3), deadline=NOW_DEC_5 - timedelta(hours=1))
+    counts = ev.reference_counts([later, passed], p, NOW_DEC_5)
+    assert counts["due"] == 1 and counts["overdue"] == 1
+
+
+def test_a_running_period_ends_at_the_citys_time_not_utcs():
+    from datetime import timezone as tz_utc
+    now_utc = datetime(2026, 12, 5, 16, 14, tzinfo=tz_utc.utc)            # 6 Dec 00:14 in Shanghai
+    p = ev.period("this_month", date(2026, 12, 6), TZ, now=now_utc)
+    assert p.end == now_utc and p.end.isoformat().startswith("2026-12-06T00:14") and p.last_day == date(2026, 12, 6)

@@ -94,7 +94,7 @@ def test_an_entry_reads_as_a_sentence_per_field():
     text = audit_layout.change_text(changes, "en", {"CG": "City Management Bureau"})
     assert text == "Status: Reported → Dispatched; Department: none → City Management Bureau"
     created = audit_view.changes(None, {"category": "0101", "priority": 2, "source": "open311"})
-    made = audit_layout.change_text(created, "zh-CN")
+    made = audit_layout.change_text(created, "zh-CN", None, {"0101": "井盖破损"})
     assert "→" not in made and "等级: 紧急" in made and "来源: 城管热线" in made and "(0101)" in made
     assert audit_layout.change_text(audit_view.changes({"disabled": False}, {"disabled": True}), "en") == \
         "Disabled: no → yes"

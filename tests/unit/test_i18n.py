@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dashboard import i18n
-from dashboard.domain import aqi, categories, congestion, workflow
+from dashboard.demo.city import build_city
+from dashboard.domain import aqi, congestion, workflow
 from dashboard.i18n import CATALOG, LANGS, t
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,9 +68,12 @@ def test_helpers_name_things_in_each_language(lang):
     assert i18n.status_name("dispatched", lang) == t("status.dispatched", lang)
     assert i18n.aqi_name(None, lang) == t("aqi.unknown", lang)
     assert i18n.congestion_name("severe", lang) == t("congestion.severe", lang)
-    cat = categories.CATEGORIES[0]
-    assert i18n.category_name(cat.code, lang) == (cat.name_zh if lang == "zh-CN" else cat.name_en)
-    assert i18n.category_name("no-such-code", lang) == "no-such-code"
+    city = build_city(7)   # the taxonomy is the city's data
+    cat = city.categories[0]
+    assert i18n.category_name(cat.code, lang, city) == (cat.name_zh if lang == "zh-CN" else cat.name_en)
+    assert i18n.category_name("no-such-code", lang, city) == "no-such-code"
+    view = {"category": cat.code, "category_name_zh": cat.name_zh, "category_name_en": cat.name_en}
+    assert i18n.category_name(cat.code, lang, view) == (cat.name_zh if lang == "zh-CN" else cat.name_en)
 
 
 def test_languages_differ_and_fallbacks_hold():

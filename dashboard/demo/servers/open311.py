@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Callable
 
-from dashboard.domain.categories import CATEGORIES, COMPONENT, EVENT
+from dashboard.demo.taxonomy import DEMO_CATEGORIES
 
 from ..simulation.clock import iso_local, parse_iso
 from ..simulation.reports import ReportStream, ServiceRequest
@@ -17,7 +17,7 @@ from .http import Request, Response
 
 MAX_PAGE_SIZE = 1000
 # Citizens report city-management components and events, noise and water pollution.
-REPORTABLE = tuple(c for c in CATEGORIES if c.domain in (COMPONENT, EVENT) or c.code in ("1102", "1103"))
+REPORTABLE = tuple(c for c in DEMO_CATEGORIES if c.reportable)
 _PATH = re.compile(r"^/(discovery|services|requests)(?:/([^/]+?))?\.(json|xml)$")
 
 

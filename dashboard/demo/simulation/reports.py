@@ -9,15 +9,15 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dashboard.domain.categories import BY_CODE
+from dashboard.demo.taxonomy import BY_CODE
 from dashboard.domain.city import City
-from dashboard.domain.deadlines import deadline_hours
+from dashboard.services.deadline_rules import deadline_for
 
 from .. import names
-from ..departments import responsible
+from ..ownership import owner
 from ..geometry import Projection, cumulative, point_along
-from . import report_texts as texts
-from .clock import ceil_second, local
+from . import citizen_texts as citizen, report_texts as texts
+from .clock import CITY_TZ, ceil_second, local
 
 MEAN_GAP_S = 15.0                 # about one report every 10–20 s at speed 1
 MAX_CATCH_UP = timedelta(hours=1)     # after a long pause, skip rather than flood
@@ -119,19 +119,21 @@ class ReportStream:
         lon, lat, district, road = self._place()
         district_zh, index = self._district_names.get(district, ("", 0))
         place = f"{district_zh}{road}{rng.randint(1, 399)}号附近"
-        dept = responsible(self.city.departments, code, district)
+        filed = citizen.filed_category(rng, code, set(self._codes))    # what the citizen picked
+        description = citizen.describe(rng, code, place, road)
+        dept = owner(self.city.departments, code, district, road, description)
         anonymous = rng.random() < 0.3
         surname = rng.choice(names.SURNAMES)
         req = ServiceRequest(
             id=f"{self._prefix}-{self._seq:05d}",
-            code=code,
-            description=rng.choice(texts.DESCRIPTIONS[code]).format(place=place),
+            code=filed,
+            description=description,
             address=place,
             zipcode=f"2100{index + 1:02d}",
             lat=lat, lon=lon, district=district,
             agency=dept.name_zh if dept else "",
             requested_at=at, updated_at=at,
-            expected_at=at + timedelta(hours=deadline_hours(code, BY_CODE[code].default_priority)),
+            expected_at=deadline_for(self.city, code, BY_CODE[code].default_priority, at, CITY_TZ).at,
             reporter_name=None if anonymous else surname + rng.choice(("先生", "女士")),
             reporter_phone=None if anonymous else f"1{rng.choice('3589')}{rng.randint(0, 999_999_999):09d}",
         )
