@@ -171,22 +171,23 @@
     // The form's first field gets the keyboard. A department picker is opened on its search box, so
     // typing (an IME's too) searches the departments at once, without a click first.
     function focusForm() {
-        setTimeout(function () {
+        // Frame by frame rather than after a fixed delay: the form opens on the next render, and the
+        // keyboard should be on its search box as soon as it shows (a quick typist starts at once).
+        var frames = 0, clicked = null;
+        (function step() {
             var form = document.querySelector(".disp-form.is-open");
             var first = form && form.querySelector("input:not([type=hidden]), textarea, .dash-dropdown, button");
-            if (!first) { return; }
-            var wrapper = first.closest(".dash-dropdown-wrapper");
-            var picker = wrapper ? wrapper.querySelector("button.dash-dropdown") : null;
-            if (!picker) { first.focus(); return; }
-            first = picker;
-            picker.click();
-            var tries = 0;
-            (function searchBox() {
+            if (first) {
+                var wrapper = first.closest(".dash-dropdown-wrapper");
+                var picker = wrapper ? wrapper.querySelector("button.dash-dropdown") : null;
+                if (!picker) { first.focus(); return; }
                 var box = form.querySelector(".dash-dropdown-search");
                 if (box) { box.focus(); return; }
-                if (++tries < 20) { setTimeout(searchBox, 25); } else { first.focus(); }
-            })();
-        }, 60);
+                if (clicked !== picker) { clicked = picker; picker.click(); }
+                if (frames > 60) { picker.focus(); return; }
+            }
+            if (++frames < 90) { window.requestAnimationFrame(step); }
+        })();
     }
 
     function toggleForms(_open, _cancel, formIds) {
