@@ -123,26 +123,23 @@ class HttpClient:
             headers: Mapping[str, str] | None = None, stop: threading.Event) -> HttpResponse:
         """GET with retries on SourceUnavailable. Raises SourceUnavailable after the last try,
         HttpError on 4xx, Stopped when `stop` is set."""
-        failures = 0
-        while True:
-            try:
-                return call_interruptibly(lambda: self._once(url, params, headers), stop, self.timeout + 2.0)
-            except SourceUnavailable:
-                failures += 1
-                if failures >= self.retry.attempts:
-                    raise
-                if stop.wait(self.retry.delay(failures)):
-                    raise Stopped() from None
+        return self._retrying(lambda: call_interruptibly(lambda: self._once(url, params, headers), stop,
+                                                         self.timeout + 2.0), stop)
 
     def download(self, url: str, *, headers: Mapping[str, str] | None = None, stop: threading.Event,
                  max_bytes: int) -> HttpResponse:
         """GET like get(), the body into a temporary file (response.file, at its start; close() it)
         rather than memory, up to max_bytes — decoded: a Content-Encoding: gzip body counts unzipped."""
+        return self._retrying(lambda: call_interruptibly(
+            lambda: self._once(url, None, headers, to_file=max_bytes), stop, self.timeout + 2.0,
+            on_abandon=HttpResponse.close), stop)
+
+    def _retrying(self, attempt, stop: threading.Event) -> HttpResponse:
+        """Run `attempt` until it answers; SourceUnavailable is retried with backoff up to the policy's tries."""
         failures = 0
         while True:
             try:
-                return call_interruptibly(lambda: self._once(url, None, headers, to_file=max_bytes), stop,
-                                          self.timeout + 2.0, on_abandon=HttpResponse.close)
+                return attempt()
             except SourceUnavailable:
                 failures += 1
                 if failures >= self.retry.attempts:

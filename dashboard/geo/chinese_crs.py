@@ -51,14 +51,18 @@ def wgs84_to_gcj02(lon, lat):
 def gcj02_to_wgs84(lon, lat, tolerance_deg: float = 1e-10, max_steps: int = 30):
     """The accurate inverse: iterate until the forward transform gives back the input."""
     glon, glat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    wlon, wlat = glon.copy(), glat.copy()
+    return _invert(wgs84_to_gcj02, glon, glat, glon.copy(), glat.copy(), tolerance_deg, max_steps)
+
+
+def _invert(forward, tx, ty, x, y, tolerance_deg: float, max_steps: int):
+    """Fixed-point inverse of a small offset: step by the forward transform's error until it vanishes."""
     for _ in range(max_steps):
-        flon, flat = wgs84_to_gcj02(wlon, wlat)
-        ex, ey = flon - glon, flat - glat
-        wlon, wlat = wlon - ex, wlat - ey
+        fx, fy = forward(x, y)
+        ex, ey = fx - tx, fy - ty
+        x, y = x - ex, y - ey
         if np.all(np.abs(ex) < tolerance_deg) and np.all(np.abs(ey) < tolerance_deg):
             break
-    return wlon, wlat
+    return x, y
 
 
 def gcj02_to_bd09(lon, lat):
@@ -71,14 +75,7 @@ def gcj02_to_bd09(lon, lat):
 def bd09_to_gcj02(lon, lat, tolerance_deg: float = 1e-10, max_steps: int = 30):
     """Inverse of gcj02_to_bd09 by the same iteration (the usual closed form is off by up to ~1 m)."""
     blon, blat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-    x, y = blon - 0.0065, blat - 0.006
-    for _ in range(max_steps):
-        fx, fy = gcj02_to_bd09(x, y)
-        ex, ey = fx - blon, fy - blat
-        x, y = x - ex, y - ey
-        if np.all(np.abs(ex) < tolerance_deg) and np.all(np.abs(ey) < tolerance_deg):
-            break
-    return x, y
+    return _invert(gcj02_to_bd09, blon, blat, blon - 0.0065, blat - 0.006, tolerance_deg, max_steps)
 
 
 def wgs84_to_bd09(lon, lat):
