@@ -38,7 +38,7 @@
         var tiles = !!hide(ctx).tiles;   // a tile base map underneath: outlines over it, a light veil
         return {color: cssVar("--map-district-line", "#2f4a6d"), weight: tiles ? 2 : 1.4, opacity: 1,
                 fillColor: fills[hash(String(feature.properties.code || "")) % fills.length],
-                fillOpacity: tiles ? 0.12 : 1};
+                fillOpacity: tiles ? 0.12 : 1, className: "district-shape"};
     }
     function districtEach(feature, layer, ctx) {
         layer.bindTooltip(esc(named(feature.properties, hide(ctx))),

@@ -8,7 +8,8 @@
 
     var GRID = "disp-grid";
     var CURRENT = "disp-current";
-    var state = {grid: null, currentId: null, anchor: null, restoring: false, openTimer: null, restoreTimer: null};
+    var state = {grid: null, currentId: null, anchor: null, restoring: false, openTimer: null, restoreTimer: null,
+                 keyboardInGrid: false};
 
     function label(labels, key) { return (labels && labels[key] !== undefined) ? labels[key] : key; }
 
@@ -91,6 +92,17 @@
         });
     }
 
+    // The page was opened anew (a new grid): nothing in hand yet. Whichever of the grid's events comes
+    // first says so: a grid made with its rows already there sends no rowDataUpdated before the person's
+    // first click, and that click must not be forgotten at the next update.
+    function adopt(grid) {
+        if (!grid || state.grid === grid) { return; }
+        state.grid = grid;
+        state.currentId = null;
+        state.goneIndex = null;
+        state.anchor = null;
+    }
+
     function open(node) {
         if (!node || !node.data) { return; }
         var id = node.data.id;
@@ -108,6 +120,7 @@
     function move(delta) {
         var grid = api();
         if (!grid) { return; }
+        adopt(grid);
         var count = grid.getDisplayedRowCount();
         if (!count) { return; }
         var node = state.currentId === null ? null : grid.getRowNode(String(state.currentId));
@@ -145,6 +158,7 @@
     };
 
     dagfuncs.dispCellFocused = function (params) {
+        adopt(params.api);
         if (params.rowIndex === null || params.rowIndex === undefined || params.rowPinned) { return; }
         open(params.api.getDisplayedRowAtIndex(params.rowIndex));
     };
@@ -167,17 +181,28 @@
     };
 
     // The grid's keyboard focus is by position: when rows arrive above, it would point at another row.
+    // (The grid itself does not put it back after new rows: suppressFocusAfterRefresh, layouts/dispatch_queue.py;
+    // it would by position, and the row found there would open in the detail, under a form being filled.)
     function keepFocusOnCurrent(grid) {
         var focused = grid.getFocusedCell();
         var node = state.currentId === null ? null : grid.getRowNode(String(state.currentId));
-        if (!focused || !node || node.rowIndex === null || node.rowIndex === focused.rowIndex) { return; }
+        if (!focused || !node || node.rowIndex === null) { return; }
         var active = document.activeElement;
-        if (active && active.closest && active.closest("#" + GRID)) {
-            grid.setFocusedCell(node.rowIndex, focused.column);
-        } else {
+        var inGrid = !!(active && active.closest && active.closest("#" + GRID));
+        var drawnAway = state.keyboardInGrid && (!active || active === document.body);   // its cell was drawn anew
+        if (inGrid || drawnAway) {
+            if (drawnAway || node.rowIndex !== focused.rowIndex) { grid.setFocusedCell(node.rowIndex, focused.column); }
+        } else if (node.rowIndex !== focused.rowIndex) {
             grid.clearFocusedCell();
         }
     }
+    // whether the person's keyboard is in the grid (a redrawn cell takes the focus with it, to the body;
+    // a click elsewhere, even on plain text, takes it out)
+    function keyboardGoesTo(e) {
+        state.keyboardInGrid = !!(e.target && e.target.closest && e.target.closest("#" + GRID));
+    }
+    document.addEventListener("focusin", keyboardGoesTo, true);
+    document.addEventListener("pointerdown", keyboardGoesTo, true);
 
     // The incident in hand left the queue (an action moved it out of the view): the grid must not
     // highlight another row while the detail (which the keys act on) still shows this one. Its focus is
@@ -204,12 +229,7 @@
     }
 
     dagfuncs.dispRowDataUpdated = function (params) {
-        if (state.grid !== params.api) {   // the page was opened anew: nothing in hand yet
-            state.grid = params.api;
-
-            state.currentId = null;
-            state.anchor = null;
-        }
+        adopt(params.api);
         var anchor = state.anchor;     // taken before anything here moves the view
         state.restoring = true;
         keepFocusOnCurrent(params.api);   // may scroll to the focused row: the anchor below wins

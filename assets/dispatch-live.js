@@ -182,12 +182,34 @@
                 var picker = wrapper ? wrapper.querySelector("button.dash-dropdown") : null;
                 if (!picker) { first.focus(); return; }
                 var box = form.querySelector(".dash-dropdown-search");
-                if (box) { box.focus(); return; }
+                if (box) { keepCaretIn(box); return; }
                 if (clicked !== picker) { clicked = picker; picker.click(); }
                 if (frames > 60) { picker.focus(); return; }
             }
             if (++frames < 90) { window.requestAnimationFrame(step); }
         })();
+    }
+
+    // The picker, once open, puts the focus on the department already chosen (the suggested one) a
+    // frame later, and what the person types next would not search. Until they point somewhere or press
+    // a key that moves (↓, Tab, Esc…), the focus goes back to the search box; typed letters keep it there.
+    function keepCaretIn(box) {
+        var list = box.closest(".dash-dropdown-content");
+        function back(e) {
+            if (!document.contains(box)) { stop(); return; }
+            if (e.target !== box && list && list.contains(e.target)) { box.focus(); }
+        }
+        function moved(e) { if (e.type !== "keydown" || e.key.length !== 1) { stop(); } }
+        function stop() {
+            document.removeEventListener("focusin", back, true);
+            document.removeEventListener("keydown", moved, true);
+            document.removeEventListener("pointerdown", moved, true);
+        }
+        document.addEventListener("focusin", back, true);
+        document.addEventListener("keydown", moved, true);
+        document.addEventListener("pointerdown", moved, true);
+        setTimeout(stop, 2000);   // the picker's own move comes within a frame or two
+        box.focus();
     }
 
     function toggleForms(_open, _cancel, formIds) {
@@ -214,6 +236,34 @@
         return ["disp-bulk" + (n ? "" : " is-idle"), label(cfg, "disp.bulk.selected").replace("{n}", n)];
     }
 
+    // A row transaction from the server (callbacks/dispatch.py refresh_rows), applied to the grid here so
+    // that only what still fits is applied: a whole reload (new filters, a reset) may have replaced the
+    // rows since the server read the index it was made from. Then the index is read back from the grid.
+    function applyRows(message) {
+        var grid = null;
+        try { grid = dash_ag_grid.getApi("disp-grid"); } catch (e) { grid = null; }
+        if (!grid || !message || !message.tx) { return noUpdate(); }
+        var filtersNow = Array.prototype.slice.call(arguments, 1);
+        if (JSON.stringify(filtersNow) === JSON.stringify(message.filters)) {
+            var tx = message.tx;
+            var has = function (id) { return !!grid.getRowNode(String(id)); };
+            var update = [], add = [];
+            (tx.add || []).concat(tx.update || []).forEach(function (row) {
+                (has(row.row_id) ? update : add).push(row);
+            });
+            var remove = (tx.remove || []).filter(function (row) { return has(row.row_id); });
+            if (add.length || update.length || remove.length) {
+                grid.applyTransaction({add: add, update: update, remove: remove});
+            }
+        }
+        var index = {};
+        grid.forEachNode(function (node) {
+            var d = node.data;
+            if (d) { index[String(d.id)] = d.dup_label ? [d.version, d.dup_label] : d.version; }
+        });
+        return index;
+    }
+
     function clearSelection(n) { return n ? [true, []] : [noUpdate(), noUpdate()]; }
     function dismissReport(n) { return n ? [] : noUpdate(); }
 
@@ -221,6 +271,6 @@
     window.dash_clientside.dispatch = {
         onBatch: onBatch, viewOptions: viewOptions, applyView: applyView, saveView: saveView,
         clearFilters: clearFilters, rememberView: rememberView, closeDetail: closeDetail, toggleForms: toggleForms, timeLeft: timeLeft, reloadDetail: reloadDetail,
-        bulkBar: bulkBar, clearSelection: clearSelection, dismissReport: dismissReport
+        bulkBar: bulkBar, clearSelection: clearSelection, dismissReport: dismissReport, applyRows: applyRows
     };
 })();

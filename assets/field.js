@@ -321,59 +321,126 @@
         navigator.geolocation.getCurrentPosition(function (pos) {
             d.locating = false; d.denied = false;
             d.lat = pos.coords.latitude; d.lon = pos.coords.longitude; d.accuracy = pos.coords.accuracy;
+            d.centre = null; d.span = null;   // asked for: the map comes to the new fix
             S.here = [d.lon, d.lat];
             render();
         }, function () { d.locating = false; d.denied = true; render(); }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 30000});
     }
 
-    // a small map of the districts around the position; a tap moves the position there
+    // The map of the position, without tiles: the city's district outlines as CityOps serves them
+    // (/api/v1/field/me, the operations page's simplified copies), each named, the inspector's beat standing
+    // out, and the district under the pin said above the map. A tap moves the pin, never the view.
+    var MAP_W = 360, MAP_H = 220, NEAR_SPAN = 3000, KY = 110540;   // NEAR_SPAN: metres across around a fix
+    function kxAt(lat) { return Math.cos(lat * Math.PI / 180) * 111320; }
+    function mapDistricts() { return (S.me && S.me.districts) || []; }
+    function inBeat(code) { return ((S.me && S.me.beat && S.me.beat.district) || []).indexOf(code) >= 0; }
+    function polygonsOf(g) {
+        g = g || {};
+        return g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+    }
+    function beatView() {   // {centre, span}: the view that holds the beat's districts (else the whole city)
+        var all = mapDistricts(), mine = all.filter(function (x) { return inBeat(x.code); });
+        return fitView(mine.length ? mine : all);
+    }
+    function fitView(districts) {
+        var box = [Infinity, Infinity, -Infinity, -Infinity];
+        districts.forEach(function (x) {
+            polygonsOf(x.geometry).forEach(function (poly) {
+                (poly[0] || []).forEach(function (c) {
+                    box = [Math.min(box[0], c[0]), Math.min(box[1], c[1]), Math.max(box[2], c[0]), Math.max(box[3], c[1])];
+                });
+            });
+        });
+        if (!(box[0] < box[2])) { return null; }
+        var centre = [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2];
+        return {centre: centre, span: 1.08 * Math.max((box[2] - box[0]) * kxAt(centre[1]), (box[3] - box[1]) * KY * MAP_W / MAP_H)};
+    }
+    function ringHas(ring, lon, lat) {
+        var inside = false;
+        for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+            var a = ring[i], b = ring[j];
+            if ((a[1] > lat) !== (b[1] > lat) && lon < (b[0] - a[0]) * (lat - a[1]) / (b[1] - a[1]) + a[0]) { inside = !inside; }
+        }
+        return inside;
+    }
+    function districtAt(lon, lat) {
+        return mapDistricts().filter(function (x) {
+            return polygonsOf(x.geometry).some(function (poly) {
+                return ringHas(poly[0] || [], lon, lat) && !poly.slice(1).some(function (hole) { return ringHas(hole, lon, lat); });
+            });
+        })[0] || null;
+    }
+    function svgEl(name, attrs, text) {
+        var el = document.createElementNS("http://www.w3.org/2000/svg", name);
+        Object.keys(attrs).forEach(function (k) { el.setAttribute(k, attrs[k]); });
+        if (text !== undefined) { el.textContent = text; }
+        return el;
+    }
+    function nearSpan(here) {   // around a fix: the district it is in, its outline in sight (3 to 20 km across)
+        var at = districtAt(here[0], here[1]), view = at && fitView([at]);
+        return view ? Math.min(Math.max(view.span, NEAR_SPAN), 20000) : NEAR_SPAN;
+    }
+    function mapWhere(d) {   // the line above the map: where the pin is, or which districts the beat holds
+        if (d.lat === undefined) {
+            var mine = mapDistricts().filter(function (x) { return inBeat(x.code); }).map(function (x) { return x.name; });
+            return mine.length ? L("fld.map.beat_list", {names: mine.join(S.lang === "en" ? ", " : "、")}) : L("fld.map");
+        }
+        var at = districtAt(d.lon, d.lat);
+        return at ? at.name + (inBeat(at.code) ? " · " + L("fld.map.beat") : "") : L("fld.map.outside");
+    }
+
     function mapSvg(d) {
-        var W = 360, H = 220, NS = "http://www.w3.org/2000/svg";
-        var centre = d.lat !== undefined ? [d.lon, d.lat] : (S.me && S.me.centre) || [0, 0];
-        var span = d.span || 3000;   // metres across
-        var kx = Math.cos(centre[1] * Math.PI / 180) * 111320, ky = 110540;
-        function px(lon, lat) { return [W / 2 + (lon - centre[0]) * kx / span * W, H / 2 - (lat - centre[1]) * ky / span * W]; }
-        var svg = document.createElementNS(NS, "svg");
-        svg.setAttribute("viewBox", "0 0 " + W + " " + H);
-        svg.setAttribute("class", "field-map");
-        svg.setAttribute("id", "field-map");
-        svg.setAttribute("role", "img");
-        (S.me && S.me.districts || []).forEach(function (dist) {
-            var g = dist.geometry || {}, polys = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
-            polys.forEach(function (poly) {
-                var path = poly.map(function (ring) {
+        var W = MAP_W, H = MAP_H, fit = beatView();
+        var here = d.lat !== undefined ? [d.lon, d.lat] : null;
+        var centre = d.centre || here || (fit && fit.centre) || (S.me && S.me.centre) || [0, 0];
+        var span = d.span || (here ? nearSpan(here) : fit ? fit.span : NEAR_SPAN);   // metres across
+        var kx = kxAt(centre[1]);
+        function px(lon, lat) { return [W / 2 + (lon - centre[0]) * kx / span * W, H / 2 - (lat - centre[1]) * KY / span * W]; }
+        var svg = svgEl("svg", {viewBox: "0 0 " + W + " " + H, "class": "field-map", id: "field-map", role: "img",
+                                "aria-label": L("fld.map")});
+        var ordered = mapDistricts().slice().sort(function (a, b) { return inBeat(a.code) - inBeat(b.code); });   // the beat on top
+        ordered.forEach(function (dist) {
+            var path = polygonsOf(dist.geometry).map(function (poly) {
+                return poly.map(function (ring) {
                     return "M" + ring.map(function (c) { var p = px(c[0], c[1]); return p[0].toFixed(1) + "," + p[1].toFixed(1); }).join("L") + "Z";
                 }).join("");
-                var el = document.createElementNS(NS, "path");
-                el.setAttribute("d", path);
-                el.setAttribute("class", "field-map-district");
-                svg.appendChild(el);
-            });
-            var label = document.createElementNS(NS, "title");
-            label.textContent = dist.name;
-            svg.appendChild(label);
+            }).join("");
+            svg.appendChild(svgEl("path", {d: path, "class": "field-map-district" + (inBeat(dist.code) ? " is-beat" : ""),
+                                           "data-code": dist.code, "fill-rule": "evenodd"}));
         });
-        var scale = document.createElementNS(NS, "text");   // how wide the view is
-        scale.setAttribute("x", "8"); scale.setAttribute("y", String(H - 8)); scale.setAttribute("class", "field-map-scale");
-        scale.textContent = "↔ " + (span >= 1000 ? (span / 1000) + " km" : span + " m");
-        svg.appendChild(scale);
-        if (d.lat !== undefined) {
-            var p = px(d.lon, d.lat), dot = document.createElementNS(NS, "circle");
-            dot.setAttribute("cx", p[0]); dot.setAttribute("cy", p[1]); dot.setAttribute("r", "9");
-            dot.setAttribute("class", "field-map-pin");
-            svg.appendChild(dot);
+        ordered.forEach(function (dist) {   // names on top of every outline
+            if (!dist.label) { return; }
+            var p = px(dist.label[0], dist.label[1]);
+            var half = dist.name.length * (/[\u4e00-\u9fff]/.test(dist.name) ? 6 : 3.5);   // about half its width
+            if (p[0] - half < 4 || p[0] + half > W - 4 || p[1] < 14 || p[1] > H - 6) { return; }   // off the map
+            if (p[0] + half > W - 58 && p[1] < 160) { return; }   // under the zoom buttons
+            svg.appendChild(svgEl("text", {x: p[0].toFixed(1), y: p[1].toFixed(1), "text-anchor": "middle",
+                                           "class": "field-map-name" + (inBeat(dist.code) ? " is-beat" : "")}, dist.name));
+        });
+        svg.appendChild(svgEl("text", {x: "8", y: String(H - 8), "class": "field-map-scale"},   // how wide the view is
+                              "↔ " + (span >= 1000 ? +(span / 1000).toFixed(span >= 10000 ? 0 : 1) + " km" : Math.round(span) + " m")));
+        if (here) {
+            var p = px(here[0], here[1]);
+            svg.appendChild(svgEl("circle", {cx: p[0], cy: p[1], r: "9", "class": "field-map-pin"}));
         }
         svg.addEventListener("click", function (ev) {
             var r = svg.getBoundingClientRect(), x = (ev.clientX - r.left) / r.width * W, y = (ev.clientY - r.top) / r.height * H;
             d.lon = centre[0] + (x - W / 2) / W * span / kx;
-            d.lat = centre[1] - (y - H / 2) / W * span / ky;
+            d.lat = centre[1] - (y - H / 2) / W * span / KY;
             d.accuracy = null;
+            d.centre = centre; d.span = span;   // the pin moves; the view stays where the person put it
             render();
         });
-        return h("div", {"class": "field-map-wrap"}, [svg, h("div", {"class": "field-zoom"}, [
-            h("button", {type: "button", "class": "field-btn", "aria-label": L("fld.zoom_in"), text: "+", onclick: function () { d.span = span / 2; render(); }}),
-            h("button", {type: "button", "class": "field-btn", "aria-label": L("fld.zoom_out"), text: "−", onclick: function () { d.span = Math.min(span * 2, 200000); render(); }}),
-        ])]);
+        function zoomTo(newSpan, newCentre) { return function () { d.span = newSpan; d.centre = newCentre || centre; render(); }; }
+        return h("div", {"class": "field-map-wrap"}, [
+            h("div", {"class": "field-map-where", id: "field-map-where", text: mapWhere(d)}),
+            h("div", {"class": "field-map-frame"}, [svg, h("div", {"class": "field-zoom"}, [
+                h("button", {type: "button", "class": "field-btn", "aria-label": L("fld.zoom_in"), text: "+", onclick: zoomTo(span / 2)}),
+                h("button", {type: "button", "class": "field-btn", "aria-label": L("fld.zoom_out"), text: "−", onclick: zoomTo(Math.min(span * 2, 200000))}),
+                fit ? h("button", {type: "button", "class": "field-btn", id: "field-map-fit", "aria-label": L("fld.map.whole_beat"),
+                                   title: L("fld.map.whole_beat"), text: "⤢", onclick: zoomTo(fit.span, fit.centre)}) : null,
+            ])]),
+        ]);
     }
 
     function submitReport() {
@@ -385,7 +452,7 @@
                     fields: {category: d.category, lat: d.lat, lon: d.lon, description: d.description || "", address: d.address || "",
                              reported_at: new Date().toISOString(), client_ref: ref},
                     files: d.photos.map(function (p) { return {field: "photo", blob: p.blob, name: p.name}; })};
-        S.draft = {message: navigator.onLine ? L("fld.sent") : L("fld.queued"), lat: d.lat, lon: d.lon, span: d.span};
+        S.draft = {message: navigator.onLine ? L("fld.sent") : L("fld.queued"), lat: d.lat, lon: d.lon, span: d.span, centre: d.centre};
         enqueue(item).then(render);
     }
 

@@ -61,15 +61,27 @@
         if (name === "emergency" && features(data.alerts).length) { return sane(boundsOf(features(data.alerts)), city); }
         return city;
     }
-    function padding(spot) {
+    function mercatorY(lat) { var s = Math.sin(lat * Math.PI / 180); return 0.5 * Math.log((1 + s) / (1 - s)); }
+    // How wide `bounds` are drawn when fitted into w × h (Web Mercator), in pixels.
+    function fittedWidth(bounds, w, h) {
+        var x = (bounds[1][1] - bounds[0][1]) * Math.PI / 180, y = mercatorY(bounds[1][0]) - mercatorY(bounds[0][0]);
+        return x > 0 && y > 0 ? x * Math.min(w / x, h / y) : w;
+    }
+    // The framing fills the map but for a thin margin; it moves right of the legend (and of the card of a
+    // severe event), both at the left edge, only when it would otherwise run under them.
+    var legendWidth = 0;   // as last seen: the flight back from a highlight is planned while the legend is still hidden
+    function padding(spot, bounds) {
         var map = document.getElementById("wall-map");
         var w = map ? map.clientWidth : 1600, h = map ? map.clientHeight : 900;
+        var edge = Math.round(Math.min(w, h) * 0.02);
         var legend = document.getElementById("wall-legend");
         var card = document.getElementById("wall-spot-card");
-        // the legend stands at the left edge, the card of a severe event top left: keep clear of both
-        var left = Math.max(legend ? legend.offsetWidth : 0, spot && card ? card.offsetWidth : 0) + w * 0.03;
-        return {paddingTopLeft: [Math.round(left), Math.round(h * 0.02)],
-                paddingBottomRight: [Math.round(w * 0.02), Math.round(h * 0.02)]};
+        legendWidth = (legend && legend.offsetWidth) || legendWidth;
+        // the card is shown with the same tick that plans the flight: its width as wall.css gives it
+        var cardWidth = spot ? (card && card.offsetWidth) || Math.min(0.42 * w, 34 * window.cityops.wallmap.unit()) : 0;
+        var left = Math.max(spot ? 0 : legendWidth, cardWidth) + 2 * edge;
+        if ((w - fittedWidth(bounds, w - 2 * edge, h - 2 * edge)) / 2 >= left) { return {padding: [edge, edge]}; }
+        return {paddingTopLeft: [Math.round(left), edge], paddingBottomRight: [edge, edge]};
     }
     function flight(st, data) {
         var item = st.spot && st.spot.item;
@@ -77,7 +89,7 @@
             return {center: item.point, zoom: 14, transition: "flyTo", options: {duration: 2}};
         }
         var bounds = item ? sane(item.bounds, st.cfg.bounds) : sceneBounds(scene(st), data, st.cfg.bounds);
-        return {bounds: bounds, transition: "flyToBounds", options: Object.assign({duration: 2}, padding(!!item))};
+        return {bounds: bounds, transition: "flyToBounds", options: Object.assign({duration: 2}, padding(!!item, bounds))};
     }
 
     // -- severe events -----------------------------------------------------------------------------
@@ -185,8 +197,7 @@
         var st = init(cfg), now = Date.now();
         if (!st.clustered && window.cityops.wallmap) {   // clusters as far apart on every screen size
             st.clustered = true;
-            window.dash_clientside.set_props("wall-incidents", {superClusterOptions: {
-                radius: Math.round(40 * window.cityops.wallmap.scale()), maxZoom: 15}});
+            window.dash_clientside.set_props("wall-incidents", {superClusterOptions: window.cityops.wallmap.clusterOptions()});
         }
         advance(st, now);
         var p = parts(cfg, new Date(now));

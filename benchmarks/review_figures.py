@@ -223,6 +223,7 @@ def run(backend: str, n: int, keep: bool, sqlite_dir: str, reuse: bool = False,
         store = open_store(f"sqlite:///{path}")
     fill_s = 0.0
     if reuse:
+        store.upgrade()   # kept data from an earlier release of the schema: migrate it first
         if not no_rebuild:
             rebuild_facts_table(store)
     else:

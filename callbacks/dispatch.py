@@ -47,7 +47,7 @@ def total_text(shown: int, total: int, lang: str) -> str:
 def _query(filter_values, lang: str):
     svc = services()
     filters = incident_queries.parse_filters(query_args(*filter_values))
-    result = incident_queries.list_incidents(svc, identity(), filters)
+    result = incident_queries.list_incidents(svc, identity(), filters, duplicates=True)   # the queue's marks
     names = city_names(svc.city, lang)
     rows = [grid_row(v, lang, names) for v in result["items"]]
     return rows, total_text(len(rows), result["total"], lang)
@@ -78,16 +78,18 @@ def _bus_position(svc) -> str | None | bool:
 
 
 def refresh_rows(changed, held, *args):
-    """Incidents changed somewhere: the same query again, and only the difference to the grid."""
+    """Incidents changed somewhere: the same query again, and only the difference to the grid. The page
+    applies it (applyRows) only to the filters it was made for and only where it still fits the grid: a
+    whole reload may have replaced the rows meanwhile."""
     *filter_values, config = args
     if not changed:
-        return no_update, no_update, no_update
+        return no_update, no_update
     try:
         rows, total = _query(filter_values, (config or {}).get("lang"))
     except ActionError:
-        return no_update, no_update, no_update
-    tx, index = transaction(held, rows)
-    return (tx if tx else no_update), index, total
+        return no_update, no_update
+    tx, _ = transaction(held, rows)
+    return ({"tx": tx, "filters": filter_values} if tx else no_update), total
 
 
 def register(app) -> None:
@@ -98,11 +100,13 @@ def register(app) -> None:
         prevent_initial_call="initial_duplicate",
     )(load_queue)
     app.callback(
-        Output(ids.GRID, "rowTransaction"), Output(ids.ROWS, "data", allow_duplicate=True),
-        Output(ids.TOTAL, "children", allow_duplicate=True),
+        Output(ids.TX, "data"), Output(ids.TOTAL, "children", allow_duplicate=True),
         Input(ids.CHANGED, "data"), State(ids.ROWS, "data"), *[State(i, "value") for i in ids.FILTERS],
         State(ids.CONFIG, "data"), prevent_initial_call=True,
     )(refresh_rows)
+    app.clientside_callback(_js("applyRows"), Output(ids.ROWS, "data", allow_duplicate=True),
+                            Input(ids.TX, "data"), *[State(i, "value") for i in ids.FILTERS],
+                            prevent_initial_call=True)
 
     # The live stream, from this page's inbox (the header routes the socket's messages to the page shown)
     app.clientside_callback(

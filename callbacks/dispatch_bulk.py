@@ -10,7 +10,7 @@ from dashboard.services.incident_actions import ActionError, perform
 from dashboard.services.clock import utcnow
 from dashboard.web.context import identity, remote_addr, services
 from layouts.dispatch_feedback import bulk_report
-from layouts.dispatch_rows import city_names
+from layouts.dispatch_rows import city_names, held_version
 from layouts.ids import dispatch as ids
 
 AUTO = "auto"   # no department given: the service routes each incident by its rule
@@ -39,7 +39,7 @@ def bulk_dispatch(n_clicks, selected, held, department, deadline, viewing, refre
     results, touched = [], []
     for row in selected:
         incident_id = int(row["id"])
-        version = (held or {}).get(str(incident_id), row.get("version"))   # what the queue shows now
+        version = held_version(held, incident_id, row.get("version"))   # what the queue shows now
         code = row.get("code") or str(incident_id)
         try:
             incident = perform(svc, who, incident_id, "dispatch", version, params=dict(params),

@@ -7,6 +7,7 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.domain import workflow
+from dashboard.i18n import t
 from dashboard.services import deadline_rules, incident_queries
 from dashboard.services import reference   # the category's standards (issue 14)
 from dashboard.services import suggest as suggest_service
@@ -30,7 +31,8 @@ DETAIL_OUTPUTS = (
     Output(ids.MAP_MARKER, "children"), Output(ids.MAP, "viewport"), Output(ids.VIEWING, "data"),
     Output(ids.STALE, "className"), Output(ids.FEEDBACK, "children"),
 )
-EMPTY = ("disp-detail is-empty", [], [], [], [], [], [], no_update, None, "disp-stale disp-hidden", [])
+STALE_AT = next(n for n, o in enumerate(DETAIL_OUTPUTS) if o.component_id == ids.STALE)
+EMPTY = ("disp-detail is-empty", [], [], [], [], [], [], no_update, None, "disp-stale disp-hidden", [], no_update)
 
 
 def _js(name: str) -> ClientsideFunction:
@@ -62,18 +64,28 @@ def _form_context(svc, view: dict, lang: str) -> dict:
             + f" · {default.basis(lang)}"}
 
 
-def load_detail(current, _refresh, config):
+def shown_already(current: dict | None, viewing: dict | None, reload: bool) -> bool:
+    """The case picked is the one the detail shows (and the person did not ask to reload it)."""
+    return (not reload and bool(current) and bool(viewing)
+            and str(current.get("id")) == str(viewing.get("id")))
+
+
+def load_detail(current, _refresh, viewing, config):
     if not current or not current.get("id"):
         return EMPTY
     svc, who, lang = services(), identity(), (config or {}).get("lang")
     tz = svc.settings.timezone
     keep_feedback = ctx.triggered_id == ids.REFRESH
+    if shown_already(current, viewing, keep_feedback):
+        # Redrawing would close (or reset to the suggested department) a form the person may be filling
+        # in: nothing is redrawn; a newer version is said in the banner, as the live stream says it.
+        return _same_case(svc, who, viewing, lang)
     try:
         view = incident_queries.get_incident(svc, who, int(current["id"]))
         history = incident_queries.incident_history(svc, who, view["id"])
     except ActionError as exc:
         message = feedback.refused(exc.status, exc.message, exc.details, lang, tz, str(current["id"]), None)
-        return ("disp-detail", [], [], [], [], [], [], no_update, None, "disp-stale disp-hidden", message)
+        return ("disp-detail", [], [], [], [], [], [], no_update, None, "disp-stale disp-hidden", message, no_update)
     if view.get("merged_into"):   # the case number of the incident it was merged into (if this person may see it)
         try:
             view["merged_into_code"] = incident_queries.get_incident(svc, who, int(view["merged_into"])).get("code")
@@ -91,7 +103,19 @@ def load_detail(current, _refresh, config):
             + evidence_layout.panel(evidence.for_desk(svc, who, view), lang, tz),   # photos, 核查 (issue 18)
             _suggested(svc, who, view, lang, names) + related(view, _duplicates(svc, who, view), lang, names, tz),
             timeline(history, lang, names, tz), markers, viewport or no_update, viewing, "disp-stale disp-hidden",
-            no_update if keep_feedback else [])
+            no_update if keep_feedback else [], no_update)
+
+
+def _same_case(svc, who, viewing: dict, lang: str | None) -> tuple:
+    try:
+        version = incident_queries.get_incident(svc, who, int(viewing["id"]))["version"]
+    except ActionError:
+        raise PreventUpdate from None   # gone from this person's sight: the next action says so
+    if version == viewing.get("version"):
+        raise PreventUpdate
+    unchanged = [no_update] * len(DETAIL_OUTPUTS)
+    unchanged[STALE_AT] = "disp-stale"
+    return (*unchanged, t("disp.stale", lang).format(v=version))
 
 
 def _field_states() -> list[dict]:
@@ -134,8 +158,9 @@ def run_action(_quick, _submit, _merge, viewing, _fields, refresh, config):
 
 def register(app) -> None:
     # not prevented at first: /dispatch?incident=… opens the page with that incident in hand
-    app.callback(*DETAIL_OUTPUTS, Input(ids.CURRENT, "data"), Input(ids.REFRESH, "data"), State(ids.CONFIG, "data"),
-                 )(load_detail)
+    app.callback(*DETAIL_OUTPUTS, Output(ids.STALE_TEXT, "children", allow_duplicate=True),
+                 Input(ids.CURRENT, "data"), Input(ids.REFRESH, "data"), State(ids.VIEWING, "data"),
+                 State(ids.CONFIG, "data"), prevent_initial_call="initial_duplicate")(load_detail)
     app.callback(
         Output(ids.FEEDBACK, "children", allow_duplicate=True), Output(ids.REFRESH, "data"),
         Output(ids.CHANGED, "data"), Output(ids.VIEWING, "data", allow_duplicate=True),

@@ -27,7 +27,7 @@ from .errors import ParseError
 from .http import credential_headers, explain_refusal
 from .parsing import Parsed, Reject
 from .xml_safe import local, namespace, to_text
-from .xml_stream import START_EVENT, EventBatches, open_payload
+from .xml_stream import MAX_DEPTH, START_EVENT, EventBatches, open_payload
 from .datex2_sites import (_ROLES, PUBLICATION, SITE, _basic_value, _careful_site_event,  # noqa: F401
                            _site_event, _site_from, xsi_type)
 
@@ -88,6 +88,8 @@ def iter_items(payload: bytes | str | BinaryIO, *, source: str = NAME,
                     continue   # queued before the switch
                 depth += 1
                 if depth > limit:
+                    if depth > MAX_DEPTH:
+                        raise ParseError(f"refused: elements nested deeper than {MAX_DEPTH} levels", root_name)
                     continue
                 name = local(elem.tag)
                 if depth <= 3:

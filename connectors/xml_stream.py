@@ -18,6 +18,8 @@ from .errors import ParseError
 GZIP_MAGIC = b"\x1f\x8b"
 START_EVENT, END_EVENT = "start", "end"   # the very objects the parser hands back: compare with `is`
 CHUNK = 1 << 14   # 16 KB, as iterparse reads: a small batch of events stays in the cache (measured: 64 KB was 20 % slower)
+MAX_DEPTH = 100          # DATEX II nests about 15 deep (SOAP included); deeper is an attack on memory
+MAX_SILENT_BYTES = 1 << 18   # this much input without one element ending: nesting too deep (or one giant text)
 
 
 class TooLarge(ParseError):
@@ -115,7 +117,7 @@ class EventBatches:
     def __iter__(self) -> Iterator[collections.deque]:
         queue, parser, what = self.queue, self.parser, self.what
         guard: expat.XMLParserType | None = _prolog_guard()
-        seen_any = False
+        seen_any, silent = False, 0
         while True:
             chunk = self.stream.read(CHUNK)
             if guard is not None and (chunk or not seen_any):
@@ -138,8 +140,15 @@ class EventBatches:
             except (ValueError, LookupError, RecursionError) as exc:
                 raise ParseError(f"not usable XML: {exc}", what) from None
             if queue:
-                seen_any = True
+                seen_any, silent = True, 0
                 yield queue   # the caller drains it (popleft): each event freed as soon as it is used
+            else:
+                # with start events off, endless nesting shows only as input that closes nothing;
+                # every open element is held in memory, so stop long before the size limit would
+                silent += len(chunk)
+                if silent > MAX_SILENT_BYTES:
+                    raise ParseError(f"refused: {MAX_SILENT_BYTES // 1024} KB of the document closed no "
+                                     f"element (nested too deeply, or one text too long)", what)
             if not chunk:
                 return
 

@@ -45,8 +45,9 @@ def cmd_users(args: argparse.Namespace) -> int:
             auth.set_disabled(_cli_identity(), args.name, args.users_command == "disable")
             print(f"user {args.name} {args.users_command}d")
         elif args.users_command == "reset-password":
-            auth.reset_password(_cli_identity(), args.name, _read_password())
-            print(f"password of {args.name} reset")
+            auth.reset_password(_cli_identity(), args.name, _read_password(), temporary=not args.permanent)
+            print(f"password of {args.name} reset" + ("" if args.permanent else
+                                                       " (temporary: they choose their own at the next sign-in)"))
         elif args.users_command == "set-role":   # the user's open sessions end
             auth.set_role(_cli_identity(), args.name, args.role, args.department)
             print(f"user {args.name} is now {args.role}{', ' + args.department if args.department else ''}")
@@ -101,8 +102,13 @@ def add_parsers(sub, common) -> None:
     add.add_argument("--department", help="the department code of an operator")
     add.add_argument("--display-name")
     us.add_parser("list")
-    for verb in ("disable", "enable", "reset-password"):
+    for verb in ("disable", "enable"):
         us.add_parser(verb).add_argument("name")
+    reset = us.add_parser("reset-password", help="set a new password (read from stdin or a prompt); the person "
+                                                 "must choose their own at the next sign-in unless --permanent")
+    reset.add_argument("name")
+    reset.add_argument("--permanent", action="store_true",
+                       help="keep this password (e.g. a service account); also ends a pending forced change")
     role = us.add_parser("set-role", help="change a user's role (their open sessions end)")
     role.add_argument("name")
     role.add_argument("--role", required=True, choices=["admin", "dispatcher", "operator", "leader", "inspector"])

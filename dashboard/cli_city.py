@@ -101,6 +101,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         if import_id is not None:
             print(f"imported (import {import_id}, checksum {package.checksum[:12]}); running processes pick it up "
                   "within seconds")
+        for note in plan.notes:   # e.g. renamed departments carried into the dispatch suggestions
+            print(note)
         logins_file, logins = city_users.commit(store, users, settings.data_dir, city_users.whoami())
         if logins_file is not None:
             print(f"{len(logins)} user(s) added; their temporary passwords are in {logins_file} (readable by you "

@@ -1,5 +1,6 @@
 """Field work from the shell (issue 18): `cityops inspector beat NAME --district … --grid …` sets an
-inspector's beat; `cityops evidence prune` removes photos no case refers to any more."""
+inspector's beat; `cityops evidence prune` lists (and with --commit removes) photos no case refers to
+any more and their files."""
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,12 @@ def add_parsers(sub, common) -> None:
     p = sub.add_parser("evidence", help="photo evidence kept in the data directory and the store")
     common(p)
     p.add_argument("evidence_command", choices=["prune"])
-    p.add_argument("--days", type=float, default=1.0, help="only photos unlinked for at least this long")
+    p.add_argument("--grace-minutes", type=float, default=60.0,
+                   help="leave alone anything younger than this (an upload in flight writes its file before its "
+                        "row commits); default 60")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="list what would be removed (the default)")
+    mode.add_argument("--commit", action="store_true", help="remove it")
     p.set_defaults(func=cmd_evidence)
 
 
@@ -50,10 +56,22 @@ def cmd_inspector(args: argparse.Namespace) -> int:
 def cmd_evidence(args: argparse.Namespace) -> int:
     from datetime import timedelta
     from .services import evidence
+    if args.grace_minutes < 0:
+        print("cityops evidence prune: --grace-minutes cannot be negative", file=sys.stderr)
+        return BAD
     services = _services(args)
     try:
-        gone = evidence.prune_unlinked(services, timedelta(days=args.days))
+        pruned = evidence.prune_unlinked(services, timedelta(minutes=args.grace_minutes), commit=args.commit)
     finally:
         services.close()
-    print(f"{gone} unlinked photo(s) removed")
+    verb = "removed" if pruned.done else "would remove"
+    for r in pruned.rows:
+        print(f"{verb}: photo {r['sha256']} ({r['size_bytes']} bytes): no case refers to it (row, thumbnail, file)")
+    for path in pruned.files:
+        print(f"{verb}: file {path}: no photo row names it")
+    for path in pruned.leftovers:
+        print(f"{verb}: file {path}: left over from an interrupted upload")
+    count = len(pruned.rows) + len(pruned.files) + len(pruned.leftovers)
+    print(f"{count} item(s), {pruned.bytes / 1e6:.1f} MB {verb}"
+          + ("" if pruned.done else "; nothing changed: run with --commit to remove them"))
     return 0

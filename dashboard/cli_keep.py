@@ -54,7 +54,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
         store.close()
     m = result.manifest
     print(f"backup written: {result.path} ({result.path.stat().st_size:,} bytes; {m['dialect']} store at "
-          f"revision {m['revision']}; {m['evidence_files']} evidence files)")
+          f"revision {m['revision']}; {m['evidence_files']} evidence files, "
+          f"{m.get('audit_archive_files', 0)} audit archive files)")
     print(bk.format_summary(m["counts"]))
     return 0
 
@@ -71,7 +72,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         store.close()
     m = out["manifest"]
     print(f"restored {args.file} ({m['dialect']} store at revision {m['revision']}, backed up {m['created_at']}; "
-          f"{m['evidence_files']} evidence files)")
+          f"{m['evidence_files']} evidence files, {m.get('audit_archive_files', 0)} audit archive files)")
     print(bk.format_summary(out["counts"]))
     if out["counts"] != m["counts"]:
         print("cityops restore: the restored counts or checksums differ from the backup's:", file=sys.stderr)

@@ -170,9 +170,9 @@ class Settings:
     evidence_upload_slots: int = _doc(1, "Photo uploads one web process reads and checks at the same time; more "
                                           "wait their turn, so uploads never crowd out the dispatchers' actions "
                                           "(raise it with the processor cores a web process has to itself).")
-    field_verify_categories: str = _doc("", "Categories whose close needs an inspector's pass (核查) first, when "
-                                            "categories.csv says nothing: category codes or 大类 group codes, "
-                                            "comma-separated; * for all; empty for none.")
+    field_verify_categories: str = _doc("", "Categories whose close needs an inspector's pass (核查) first, besides "
+                                            "those categories.csv marks needs_verification: category codes or 大类 "
+                                            "group codes, comma-separated; * for all; empty for none.")
 
     @property
     def effective_database_url(self) -> str:

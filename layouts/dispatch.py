@@ -108,6 +108,7 @@ def page(lang: str, city: City, districts: dict, bounds: list, timezone: str, ti
         dcc.Store(id=ids.RELOAD, data=0),
         live_inbox(ids.PREFIX),
         dcc.Store(id=ids.ROWS, data={}),
+        dcc.Store(id=ids.TX),
         dcc.Store(id=ids.CHANGED),
         dcc.Store(id=ids.CURRENT, data={"id": incident} if incident else None),   # ?incident=… opens it
         dcc.Store(id=ids.VIEWING),

@@ -122,7 +122,10 @@ def columns(lang: str, operator: bool) -> list[dict]:
 def grid(lang: str, operator: bool, grid_labels: dict) -> dag.AgGrid:
     options = {"theme": {"function": GRID_THEME}, "rowHeight": 34, "headerHeight": 34, "animateRows": False,
                "tooltipShowDelay": 600, "localeText": {"noRowsToShow": t("disp.grid.empty", lang)},
-               "context": grid_labels, "suppressDragLeaveHidesColumns": True}
+               "context": grid_labels, "suppressDragLeaveHidesColumns": True,
+               # After live rows the grid would put its focus back by position, on whatever row is there
+               # now, and a focused row opens in the detail: assets/dispatch-grid.js re-focuses by id.
+               "suppressFocusAfterRefresh": True}
     if not operator:   # rows are selected for bulk dispatch, which operators do not do
         options["rowSelection"] = {"mode": "multiRow", "checkboxes": True, "headerCheckbox": True,
                                    "enableClickSelection": False, "selectAll": "filtered"}

@@ -43,24 +43,40 @@ def grid_row(view: dict[str, Any], lang: str, names: dict[str, dict[str, str]]) 
 
 
 def _dup_label(view: dict, lang: str) -> str:
-    found = [d for d in (view.get("details") or {}).get("likely_duplicates") or [] if d.get("code")]
-    if not found or view.get("status") not in (workflow.REPORTED, workflow.VERIFIED):
+    """"〔疑似重复 …003978〕": the other case of a pair by place (both members are marked), and
+    "〔内容相似 …〕" for a pair by text (incident_queries.duplicate_marks); the last six digits of each number."""
+    if view.get("status") not in (workflow.REPORTED, workflow.VERIFIED):
         return ""
-    return t("disp.dup.badge", lang).format(codes=", ".join(str(d["code"])[-6:] for d in found[:3]))
+    marks = view.get("queue_duplicates")
+    if marks is None:   # listed without the marks: the pairs its own report found
+        marks = [d | {"by": "place"} for d in (view.get("details") or {}).get("likely_duplicates") or []]
+    parts = []
+    for by, key in (("place", "disp.dup.badge"), ("text", "disp.dup.text_badge")):
+        codes = [str(d["code"])[-6:] for d in marks if d.get("by") == by and d.get("code")]
+        if codes:
+            parts.append(t(key, lang).format(codes=", ".join(codes[:3])))
+    return " ".join(parts)
 
 
-def row_index(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """{id: version} of rows (JSON object keys are strings)."""
-    return {str(r["id"]): r["version"] for r in rows}
+def row_index(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """{id: version} of rows (JSON object keys are strings); [version, mark] for a row marked as a likely
+    duplicate: the other case of a pair may arrive or leave while this one's version stays."""
+    return {str(r["id"]): [r["version"], r["dup_label"]] if r.get("dup_label") else r["version"] for r in rows}
 
 
-def transaction(held: dict[str, int] | None, rows: list[dict[str, Any]]) -> tuple[dict | None, dict[str, int]]:
+def held_version(held: dict[str, Any] | None, incident_id: int, default: int | None = None) -> int | None:
+    """The version of an incident as the grid holds it (row_index)."""
+    value = (held or {}).get(str(incident_id), default)
+    return value[0] if isinstance(value, list) else value
+
+
+def transaction(held: dict[str, Any] | None, rows: list[dict[str, Any]]) -> tuple[dict | None, dict[str, Any]]:
     """The AG Grid row transaction from the rows the grid holds ({id: version}) to `rows`, and the new
-    index. None when nothing changed. Rows are updated only when their version moved."""
+    index. None when nothing changed. Rows are updated only when their version (or their mark) moved."""
     held = held or {}
     now = row_index(rows)
     add = [r for r in rows if str(r["id"]) not in held]
-    update = [r for r in rows if str(r["id"]) in held and held[str(r["id"])] != r["version"]]
+    update = [r for r in rows if str(r["id"]) in held and held[str(r["id"])] != now[str(r["id"])]]
     remove = [{"row_id": i} for i in held if i not in now]
     if not (add or update or remove):
         return None, now

@@ -89,7 +89,9 @@ def operations_map(lang: str, districts: dict, bounds: list[list[float]], timezo
         # the city fills the map at every size (a legend-wide margin left a 150 px blob at 1024 × 768):
         # the legend and the layer switch float over the corners instead
         boundsOptions={"padding": [FIT_PADDING, FIT_PADDING]},
-        className="ops-map",
+        # fit-city: the city is fitted again when the box changes (a tablet turned) until the user
+        # moves the map (assets/cityops-map-fit.js)
+        className="ops-map fit-city",
         zoomSnap=0.25, minZoom=9, maxZoom=18, attributionControl=False, trackViewport=False,
         children=[*base, control, dl.ScaleControl(position="bottomright", imperial=False)],
     )

@@ -19,6 +19,8 @@ from .formatting import incident_title, local_time
 from .ids import review as ids
 
 TILE_FIGURES = [f.key for f in ev.FIGURES]
+# what fits a 1024 px tablet without scrolling the table; the inspectors' checks are figure tiles here and
+# league columns in the take-away report (dashboard.services.review_report.LEAGUE_COLUMNS)
 LEAGUE_COLUMNS = ("due", "closure_rate", "on_time_rate", "disposal_rate", "rework_rate", "close_mean", "overdue")
 
 

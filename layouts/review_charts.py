@@ -12,8 +12,11 @@ from .ids import review as ids
 from .operations_map import hideout, map_layers
 
 GRAPH_CONFIG = {"displayModeBar": False, "scrollZoom": False}
+# the stylesheet's font list (assets/cityops.css --font): SVG text gets no CSS variables
+FONT_FAMILY = ('"PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", "WenQuanYi Micro Hei", system-ui, Roboto, '
+               'Arial, "CityOps CJK", sans-serif')
 LAYOUT = dict(margin=dict(l=44, r=12, t=8, b=36), height=280, paper_bgcolor="rgba(0,0,0,0)",
-              plot_bgcolor="rgba(0,0,0,0)", font=dict(size=15, color="#e4ebf4"),
+              plot_bgcolor="rgba(0,0,0,0)", font=dict(size=15, color="#e4ebf4", family=FONT_FAMILY),
               xaxis=dict(gridcolor="#22344d"), yaxis=dict(gridcolor="#22344d"),
               legend=dict(orientation="h", y=1.12, x=0),
               hovermode=False)

@@ -36,6 +36,7 @@ PACKAGE_FILES = (CITY_TOML, DISTRICTS, DEPARTMENTS, CATEGORIES, ROUTING, SEGMENT
 DEPARTMENT_COLUMNS = ("code", "name_zh", "name_en", "level", "districts", "contact")
 CATEGORY_COLUMNS = ("code", "kind", "group_code", "group_zh", "group_en", "name_zh", "name_en", "default_priority",
                     "reportable", "limit_p1", "limit_p2", "limit_p3", "limit_p4", "standard_open", "standard_close")
+NEEDS_VERIFICATION = "needs_verification"   # optional column of categories.csv (issue 18)
 ROUTING_COLUMNS = ("category", "group", "district", "department", "auto_dispatch")
 STATION_COLUMNS = ("id", "name_zh", "name_en", "district", "lon", "lat")
 SOURCE_ID_COLUMNS = ("source", "source_id", "kind", "target")
@@ -89,6 +90,22 @@ def _bool(row: Row, key: str, file: str, problems: Problems) -> bool:
         return False
     problems.error(file, f"line {row.line}", f"{key} is {row.get(key)!r}", "write yes or no")
     return False
+
+
+def _needs_verification(row: Row, code: str, problems: Problems) -> bool | None:
+    """categories.csv's optional needs_verification: yes/no, or empty (no column, or a blank cell) when
+    the setting field_verify_categories decides."""
+    text = row.get(NEEDS_VERIFICATION)
+    if not text:
+        return None
+    if text.lower() in _TRUE:
+        return True
+    if text.lower() in _FALSE:
+        return False
+    problems.error(CATEGORIES, f"line {row.line}", f"{NEEDS_VERIFICATION} of {code} is {text!r}",
+                   "write yes (close only after an inspector's passed check, 核查) or no, or leave it empty "
+                   "(the setting field_verify_categories decides)")
+    return None
 
 
 def _period(text: str) -> tuple[time, time]:
@@ -203,8 +220,34 @@ def _departments(path: Path, problems: Problems, places: dict) -> list[Departmen
                            "give the department both names")
         districts = tuple(d.strip() for d in r.get("districts").replace("；", ";").split(";") if d.strip())
         out.append(Department(r.get("code"), r.get("name_zh"), r.get("name_en"), (), districts, r.get("level"),
-                              r.get("contact"), _bool(r, "retired", DEPARTMENTS, problems)))
+                              r.get("contact"), _bool(r, "retired", DEPARTMENTS, problems),
+                              _codes(r.get("replaces"))))
+    _check_replaces(out, first, problems)
     return out
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(c.strip() for c in text.replace("；", ";").split(";") if c.strip()))
+
+
+def _check_replaces(departments: list[Department], lines: dict[str, str], problems: Problems) -> None:
+    """`replaces` says a department was renamed into or merged into this one: each old code is no
+    longer in force, and went into one department only."""
+    in_force = {d.code for d in departments if not d.retired}
+    went_into: dict[str, str] = {}
+    for d in departments:
+        for old in d.replaces:
+            where = lines.get(d.code, "")
+            if old == d.code:
+                problems.error(DEPARTMENTS, where, f"department {d.code} replaces itself", "remove its own code from replaces")
+            elif old in in_force:
+                problems.error(DEPARTMENTS, where, f"department {d.code} replaces {old}, which is still in force",
+                               f"leave {old} out of departments.csv (or mark it retired) once it is renamed or merged")
+            elif old in went_into:
+                problems.error(DEPARTMENTS, where, f"department {old} is replaced by both {went_into[old]} and {d.code}",
+                               "a department is renamed or merged into one department only")
+            else:
+                went_into[old] = d.code
 
 
 def _categories(path: Path, problems: Problems, places: dict) -> list[Category]:
@@ -258,7 +301,8 @@ def _categories(path: Path, problems: Problems, places: dict) -> list[Category]:
                             priority, group_code=r.get("group_code"),
                             reportable=_bool(r, "reportable", CATEGORIES, problems), limits=tuple(limits),
                             standard_open=r.get("standard_open"), standard_close=r.get("standard_close"),
-                            retired=_bool(r, "retired", CATEGORIES, problems)))
+                            retired=_bool(r, "retired", CATEGORIES, problems),
+                            needs_verification=_needs_verification(r, code, problems)))
     return out
 
 
@@ -517,7 +561,7 @@ def read_package(path: str | Path) -> Package:
         codes = [rule.category] if not rule.is_group else [c.code for c in categories if c.group_key == rule.category]
         answers.setdefault(rule.department, set()).update(c for c in codes if c in by_code)
     departments = [Department(d.code, d.name_zh, d.name_en, tuple(sorted(answers.get(d.code, ()))), d.districts,
-                              d.level, d.contact, d.retired) for d in departments]
+                              d.level, d.contact, d.retired, d.replaces) for d in departments]
     active = tuple(d for d in districts if not d.retired)
     center = city_info.get("center")
     city = City(

@@ -18,9 +18,11 @@ CITY_TOML = '''# CityOps city package — the city itself.
 #   city.toml          this file: names, time zone, centre, language, working hours, version
 #   districts.geojson  districts: properties code, name_zh, name_en (WGS-84 polygons)
 #   departments.csv    code, name_zh, name_en, level (市级/区级), districts (";"-separated; empty: whole city), contact
+#                      (optional) retired; replaces: ";"-separated codes of departments renamed or merged into it
 #   categories.csv     the 部件/事件 taxonomy: code, kind, 大类 and 小类 names, default priority,
 #                      reportable (citizens may report it through Open311), 处置时限 limit_p1..limit_p4
-#                      (2h = hours, 4wh = 工作时 working hours, 3wd = 工作日 working days), 立案/结案标准, retired
+#                      (2h = hours, 4wh = 工作时 working hours, 3wd = 工作日 working days), 立案/结案标准, retired;
+#                      optionally needs_verification (yes: closed only after an inspector's passed check, 核查)
 #   routing.csv        category (one 小类) or group + kind (a whole 大类), district (empty: whole city)
 #                      → department, auto_dispatch; the most specific rule wins
 #   segments.geojson   road segments (optional): id, name_zh, name_en, district, free_flow_kmh (LineStrings)

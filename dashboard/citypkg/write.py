@@ -11,8 +11,8 @@ from dashboard.domain.categories import KIND_WORDS
 from dashboard.domain.city import City
 
 from .read import (CALENDAR, CALENDAR_COLUMNS, CATEGORIES, CATEGORY_COLUMNS, CITY_TOML, DEPARTMENT_COLUMNS,
-                   DEPARTMENTS, DISTRICTS, ROUTES, ROUTING, SEGMENTS, SOURCE_ID_COLUMNS, SOURCE_IDS,
-                   STATION_COLUMNS, STATIONS)
+                   DEPARTMENTS, DISTRICTS, NEEDS_VERIFICATION, ROUTES, ROUTING, SEGMENTS, SOURCE_ID_COLUMNS,
+                   SOURCE_IDS, STATION_COLUMNS, STATIONS)
 
 
 def _toml_str(value: str) -> str:
@@ -59,6 +59,10 @@ def _yes(value: bool) -> str:
     return "yes" if value else "no"
 
 
+def _yes_no_or_empty(value: bool | None) -> str:
+    return "" if value is None else _yes(value)
+
+
 def _collection(features: list[dict]) -> str:
     body = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features)
     return '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n"
@@ -76,12 +80,17 @@ def package_files(city: City) -> dict[str, str]:
         {"type": "Feature", "properties": {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en}
          | ({"retired": True} if d.retired else {}), "geometry": _geometry(d.geometry)} for d in districts])
     departments = sorted(city.departments + city.retired_departments, key=lambda d: d.code)
-    files[DEPARTMENTS] = _csv(DEPARTMENT_COLUMNS + ("retired",), [
-        [d.code, d.name_zh, d.name_en, d.level, ";".join(d.districts), d.contact, _yes(d.retired)] for d in departments])
-    files[CATEGORIES] = _csv(CATEGORY_COLUMNS + ("retired",), [
+    renamed = any(d.replaces for d in departments)    # the column only for a city that has renamed or merged
+    files[DEPARTMENTS] = _csv(DEPARTMENT_COLUMNS + ("retired",) + (("replaces",) if renamed else ()), [
+        [d.code, d.name_zh, d.name_en, d.level, ";".join(d.districts), d.contact, _yes(d.retired)]
+        + ([";".join(d.replaces)] if renamed else []) for d in departments])
+    # needs_verification only for a city whose package says it for some category (empty: the setting decides)
+    verify = any(c.needs_verification is not None for c in city.categories)
+    files[CATEGORIES] = _csv(CATEGORY_COLUMNS + ("retired",) + ((NEEDS_VERIFICATION,) if verify else ()), [
         [c.code, KIND_WORDS.get(c.domain, c.domain), c.group_code, c.group_zh, c.group_en, c.name_zh, c.name_en,
          c.default_priority, _yes(c.reportable), *(list(c.limits) + [""] * 4)[:4], c.standard_open, c.standard_close,
-         _yes(c.retired)] for c in sorted(city.categories, key=lambda c: c.code)])
+         _yes(c.retired)] + ([_yes_no_or_empty(c.needs_verification)] if verify else [])
+        for c in sorted(city.categories, key=lambda c: c.code)])
     rules = sorted(city.routing, key=lambda r: (r.is_group, r.category, r.district or ""))
     rows = []
     for r in rules:

@@ -43,6 +43,7 @@ class Category:
     standard_open: str = ""     # 立案标准
     standard_close: str = ""    # 结案标准
     retired: bool = False       # readable in history and evaluation; not for new cases
+    needs_verification: bool | None = None   # a passed 核查 before close; None: the package does not say
 
     @property
     def kind(self) -> str:

@@ -47,6 +47,7 @@ class Department:
     level: str = ""                      # 市级 / 区级
     contact: str = ""                    # for notifications
     retired: bool = False                # dissolved: kept for history
+    replaces: tuple[str, ...] = ()       # codes of departments renamed into or merged into this one
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang.startswith("zh") else self.name_en

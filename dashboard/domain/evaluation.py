@@ -6,8 +6,13 @@ definition, used by the tests to check the SQL against hand-computed incidents.
 Two cohorts per period [start, end):
 - the *due* cohort: incidents whose deadline falls in the period, less those suspended with approval.
   Closure, on-time closure, overdue, supervision and time to close are counted over it.
-- the *dispatched* cohort: incidents first dispatched in the period. Disposal, rework, return and
-  time to accept are counted over it.
+- the *dispatched* cohort: incidents first dispatched in the period. Rework, return, time to accept and
+  the inspectors' checks (核查: time to verify, share failed) are counted over it.
+- the *disposal* cohort (应处置, issue 16): dispatched incidents whose disposal fell due in the period,
+  by `now` at the latest: reported fixed (first time) by their deadline, at that time; otherwise at the
+  deadline. A case dispatched yesterday whose deadline has not come and that is not fixed yet is not
+  due: a period still running compares like with like. Disposed on time: first reported fixed by the
+  deadline (a case fixed after its deadline was due, and not disposed, at the deadline).
 
 Suspension (挂账/暂停计时): the workflow has no suspend action yet. An incident counts as suspended
 with approval when its history holds an action named "suspend" (which, when it is added, only a
@@ -49,6 +54,8 @@ FIGURES: tuple[Figure, ...] = (
     Figure("disposal_rate", "rate", True),
     Figure("rework_rate", "rate", False),
     Figure("return_rate", "rate", False),
+    Figure("verify_fail_rate", "rate", False),
+    Figure("verify_mean", "duration", False),
     Figure("accept_mean", "duration", False),
     Figure("accept_p90", "duration", False),
     Figure("close_mean", "duration", False),
@@ -61,8 +68,9 @@ LEAGUE_KEY = "on_time_rate"       # what the league table ranks by (ties: closur
 
 # The counts the store returns per group; every figure is made from them by `figures_from_counts`.
 COUNT_KEYS = ("due", "suspended", "closed", "closed_on_time", "overdue", "supervised",
-              "dispatched", "fixed", "reworked", "returned",
-              "accept_n", "accept_mean", "accept_p90", "close_n", "close_mean", "close_p90")
+              "dispatched", "fixed", "reworked", "returned", "disposal_due", "disposed",
+              "accept_n", "accept_mean", "accept_p90", "close_n", "close_mean", "close_p90",
+              "verify_n", "verify_failed", "verify_mean")
 
 
 # -- periods ----------------------------------------------------------------------------------
@@ -187,13 +195,17 @@ def figures_from_counts(c: dict) -> dict:
         "closure_rate": _ratio(c.get("closed"), c.get("due")),
         "on_time_rate": _ratio(c.get("closed_on_time"), c.get("due")),
         "dispatched": c.get("dispatched") or 0,
-        "disposal_rate": _ratio(c.get("fixed"), c.get("dispatched")),
+        "disposal_due": c.get("disposal_due") or 0,
+        "disposal_rate": _ratio(c.get("disposed"), c.get("disposal_due")),
         "rework_rate": _ratio(c.get("reworked"), c.get("fixed")),
         "return_rate": _ratio(c.get("returned"), c.get("dispatched")),
         "accept_mean": c.get("accept_mean"), "accept_p90": c.get("accept_p90"),
         "close_mean": c.get("close_mean"), "close_p90": c.get("close_p90"),
         "overdue": c.get("overdue") or 0,
         "supervised": c.get("supervised") or 0,
+        "verified": c.get("verify_n") or 0,
+        "verify_fail_rate": _ratio(c.get("verify_failed"), c.get("verify_n")),
+        "verify_mean": c.get("verify_mean"),
     }
 
 
@@ -221,6 +233,7 @@ class IncidentFacts:
     dispatched_at: datetime | None = None     # first dispatch
     accepted_at: datetime | None = None       # first acceptance
     fixed_count: int = 0                      # times reported fixed
+    fixed_at: datetime | None = None          # first reported fixed
     rework_count: int = 0                     # times sent back for rework or reopened
     return_count: int = 0                     # times returned as not the department's
     closed_at: datetime | None = None         # set only while the incident is closed
@@ -229,6 +242,8 @@ class IncidentFacts:
     lat: float | None = None
     lon: float | None = None
     grid_cell: str | None = None              # the unit-grid cell (issue 15)
+    # the inspectors' checks of its fixes (核查): (requested_at, done_at or None, "pass" / "fail" / None)
+    checks: tuple = ()
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -238,6 +253,28 @@ def in_due(f: IncidentFacts, p: Period) -> bool:
 
 def in_dispatched(f: IncidentFacts, p: Period) -> bool:
     return f.dispatched_at is not None and p.start <= f.dispatched_at < p.end
+
+
+def disposed_on_time(f: IncidentFacts) -> bool:
+    """First reported fixed by the deadline (or fixed with no deadline to be late for)."""
+    return f.fixed_at is not None and (f.deadline is None or f.fixed_at <= f.deadline)
+
+
+def disposal_due_at(f: IncidentFacts) -> datetime | None:
+    """When the case fell due for disposal: when first fixed, if by the deadline; else at the deadline."""
+    return f.fixed_at if disposed_on_time(f) else f.deadline
+
+
+def in_disposal(f: IncidentFacts, p: Period, now: datetime) -> bool:
+    """In the disposal cohort (应处置) of `p`: dispatched, not suspended, fallen due in the period and
+    before `now` (a deadline still to come is not due yet)."""
+    at = disposal_due_at(f)
+    return (f.dispatched_at is not None and not f.suspended and at is not None
+            and p.start <= at < p.end and at < now)
+
+
+def done_checks(f: IncidentFacts) -> list[tuple[datetime, datetime, str]]:
+    return [c for c in f.checks if c[2] in ("pass", "fail") and c[1] is not None]
 
 
 def is_overdue(f: IncidentFacts, now: datetime) -> bool:
@@ -251,6 +288,9 @@ def reference_counts(facts: Iterable[IncidentFacts], p: Period, now: datetime) -
     disp = [f for f in facts if in_dispatched(f, p)]
     accept = [(f.accepted_at - f.dispatched_at).total_seconds() for f in disp if f.accepted_at]
     close = [(f.closed_at - f.created_at).total_seconds() for f in due if f.closed_at]
+    disposal = [f for f in facts if in_disposal(f, p, now)]
+    checks = [c for f in disp for c in done_checks(f)]
+    verify = [(done - asked).total_seconds() for asked, done, _ in checks]
     return {
         "due": len(due),
         "suspended": sum(1 for f in facts if f.suspended and f.deadline and p.start <= f.deadline < p.end),
@@ -262,10 +302,14 @@ def reference_counts(facts: Iterable[IncidentFacts], p: Period, now: datetime) -
         "fixed": sum(1 for f in disp if f.fixed_count > 0),
         "reworked": sum(1 for f in disp if f.fixed_count > 0 and f.rework_count > 0),
         "returned": sum(1 for f in disp if f.return_count > 0),
+        "disposal_due": len(disposal),
+        "disposed": sum(1 for f in disposal if disposed_on_time(f)),
         "accept_n": len(accept), "accept_mean": sum(accept) / len(accept) if accept else None,
         "accept_p90": percentile_cont(accept),
         "close_n": len(close), "close_mean": sum(close) / len(close) if close else None,
         "close_p90": percentile_cont(close),
+        "verify_n": len(checks), "verify_failed": sum(1 for c in checks if c[2] == "fail"),
+        "verify_mean": sum(verify) / len(verify) if verify else None,
     }
 
 
@@ -326,7 +370,8 @@ def league(current: dict[str, dict], before: dict[str, dict]) -> list[dict]:
         rows.append({"code": code, "rank": n, "rank_before": before_rank.get(code), **f,
                      "change": {k: _delta(f.get(k), prev.get(k)) for k in ("closure_rate", "on_time_rate",
                                                                           "disposal_rate", "rework_rate",
-                                                                          "close_mean", "overdue", "due")}})
+                                                                          "verify_fail_rate", "close_mean",
+                                                                          "overdue", "due")}})
     return rows
 
 

@@ -20,6 +20,7 @@ PAGES: dict[str, frozenset[str]] = {
     "/feeds": frozenset({ADMIN, DISPATCHER}),
     "/admin/audit": frozenset({ADMIN}),
     "/admin/webhooks": frozenset({ADMIN}),
+    "/admin/suggestions": frozenset({ADMIN}),   # which categories CityOps dispatches by itself (issue 21)
     # the city package in force, read-only (issue 14): dispatchers look up 立案/结案标准, 处置时限 and
     # why a rule sends a case where it does, so they may read it too; nobody changes it here
     "/reference": STAFF,
@@ -128,6 +129,7 @@ CALLBACK_PREFIXES: dict[str, str | None] = {
     "feeds": "/feeds",
     "audit": "/admin/audit",
     "hooks": "/admin/webhooks",
+    "sugadm": "/admin/suggestions",
     "ref": "/reference",
     "field": "/field",
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dashboard.domain import workflow
 from dashboard.domain.identity import Identity
-from dashboard.store import as_utc, audit, auth as auth_store, sessions as session_store, utcnow
+from dashboard.store import as_utc, audit, auth as auth_store, password_due, sessions as session_store, utcnow
 
 from . import passwords
 from .container import Services
@@ -236,18 +236,27 @@ class AuthService:
                          action="user_disable" if disabled else "user_enable", target_type="user",
                          target_id=username, before={"disabled": user["disabled"]}, after={"disabled": disabled})
 
-    def reset_password(self, actor: Identity, username: str, password: str) -> None:
+    def reset_password(self, actor: Identity, username: str, password: str, temporary: bool = True) -> None:
+        """A new password set by an administrator. Temporary by default: the administrator knows it, so
+        the person chooses their own at the next sign-in; `temporary=False` (a service account, say)
+        also ends a change still pending from before (a city package's temporary password)."""
         try:
             passwords.check_strength(password)
         except ValueError as exc:
             raise AuthError(str(exc)) from None
+        digest = passwords.hash_password(password)   # outside the write lock: the hash takes a tenth of a second
         now = utcnow()
         with self.services.store.begin() as conn:
-            if not auth_store.update_user(conn, username, now, password_hash=passwords.hash_password(password)):
+            if not auth_store.update_user(conn, username, now, password_hash=digest):
                 raise AuthError(f"no user {username!r}")
+            if temporary:
+                password_due.mark(conn, username, now, "password reset")
+            else:
+                password_due.clear(conn, username)
             session_store.revoke_user(conn, username, now, "password reset")
             audit.append(conn, at=now, actor=actor.username, actor_role=actor.role, action="user_reset_password",
-                         target_type="user", target_id=username)
+                         target_type="user", target_id=username,
+                         reason="temporary: to be changed at the next sign-in" if temporary else "permanent")
 
     def set_role(self, actor: Identity, username: str, role: str, department: str | None = None) -> None:
         """Change a user's role (and department); the user's open sessions end."""
@@ -340,12 +349,17 @@ class AuthService:
         citywide = [d for d in departments if not d.districts]
         local = [d for d in departments if d.districts][:1]
         people += [(f"op-{d.code.lower()}", workflow.OPERATOR, d.code, None) for d in citywide + local]
+        from dashboard.demo import inspectors   # 监督员 with beats, so /field has someone to sign in as
+        people += [(name, workflow.INSPECTOR, None, display) for name, display in inspectors.INSPECTORS]
         system = Identity("cityops", workflow.ADMIN, via="cli")
         logins = {}
         for username, role, dept, name in people:
             password = passwords.random_password()
             self.add_user(system, username, role, dept, password, name)
             logins[username] = password
+        from .field import set_beat
+        for username, districts in inspectors.beats(self.services.city).items():
+            set_beat(self.services, system, username, districts, [])
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:

@@ -103,7 +103,7 @@ def utc_offset_seconds(services: Services) -> int:
 def refresh(services: Services) -> None:
     """Bring the facts up to date; takes a write transaction only when incidents changed."""
     offset = utc_offset_seconds(services)
-    with services.store.connect() as conn:
+    with services.store.read() as conn:
         if not facts_store.needs_refresh(conn, offset):
             return
     with services.store.begin() as conn:
@@ -180,7 +180,7 @@ def hot_spots(services: Services, identity: Identity, query: ReviewQuery, now: d
     lons = [p[0] for d in services.city.districts for p in outline_points(d.geometry)]   # MultiPolygons too (#15)
     lats = [p[1] for d in services.city.districts for p in outline_points(d.geometry)]
     refresh(services)   # the map may be asked for before the figures
-    with services.store.connect() as conn:
+    with services.store.read() as conn:
         return trends_store.heat_cells(conn, current, (min(lats), min(lons)), HEAT_CELL_DEG, query.category,
                                        query.filter_dict, scope)
 
@@ -191,7 +191,7 @@ def environment(services: Services, identity: Identity, query: ReviewQuery, now:
     scope_of(identity)
     current, _ = periods(services, query, now)
     tz = services.settings.timezone
-    with services.store.connect() as conn:
+    with services.store.read() as conn:
         means = trends_store.air_daily_means(conn, current, tz)
         hours = trends_store.congestion_by_hour(conn, current, tz)
     levels: dict[str, int] = {}
@@ -229,7 +229,7 @@ def open_overdue(services: Services, identity: Identity, query: ReviewQuery, now
     scope = scope_of(identity)
     current, _ = periods(services, query, now)
     refresh(services)
-    with services.store.connect() as conn:
+    with services.store.read() as conn:
         rows, total = evaluation_backlog.open_overdue(conn, current.start, now, query.filter_dict, scope, limit)
     _with_category_names(services, rows)
     return {"figure": BACKLOG_FIGURE, "items": rows, "total": total,
@@ -247,7 +247,7 @@ def incidents_behind(services: Services, identity: Identity, query: ReviewQuery,
         raise ReviewError(f"unknown figure {figure!r}")
     current, _ = periods(services, query, now)
     refresh(services)
-    with services.store.connect() as conn:
+    with services.store.read() as conn:
         rows, total = trends_store.incidents_behind(conn, current, now, figure, query.filter_dict, scope, limit)
     _with_category_names(services, rows)
     # leaders have no Dispatch page: their list shows the incidents without a link
@@ -260,7 +260,7 @@ def worst_overdue(services: Services, identity: Identity, query: ReviewQuery, no
     now = now or utcnow()
     scope = scope_of(identity)
     current, _ = periods(services, query, now)
-    with services.store.connect() as conn:
+    with services.store.read() as conn:
         rows = trends_store.worst_overdue(conn, current, now, scope, limit, filters=query.filter_dict)
     # and the open ones overdue since before the period (due in no period shown, still overdue)
     backlog = open_overdue(services, identity, query, now, limit)["items"]

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from dashboard.domain import workflow
 from dashboard.domain.geo import haversine_m
 from dashboard.domain.identity import Identity
@@ -59,7 +61,13 @@ def receive(services: Services, data: bytes, name: str | None = None) -> Receive
 
 def _write_file(services: Services, photo: photos.Photo) -> None:
     path = blob_path(services, photo.sha256)
-    if path.exists():
+    try:
+        # there already (the same content): its time says "in use now", so `prune` leaves it alone
+        os.utime(path)
+        return
+    except FileNotFoundError:
+        pass
+    except OSError:   # there, but its time cannot be set (a read-only copy): it is kept as it is
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
@@ -281,14 +289,140 @@ def for_desk(services: Services, who: Identity, incident: dict) -> dict[str, Any
             "verification": check, "required": needs_verification(services, incident["category"])}
 
 
-def prune_unlinked(services: Services, older_than: timedelta = timedelta(days=1)) -> int:
-    """Photos no case refers to any more (their cases pruned by retention, or sent with an action that was
-    refused): their rows and files go. Returns how many."""
+# -- photos no case refers to any more -----------------------------------------------------------
+PRUNE_GRACE = timedelta(hours=1)
+_INCOMING = ".incoming-"     # a file being written (`_write_file`); one left over is a crash's
+_ASIDE = ".pruning-"
+
+
+@dataclass
+class Pruned:
+    """What `prune_unlinked` removed (or, in a dry run, would remove)."""
+    rows: list[dict]           # evidence_blobs rows no case refers to (with their thumbnails): sha256, size_bytes
+    files: list[Path]          # photo files with no row at all (an upload whose transaction rolled back)
+    leftovers: list[Path]      # half-written files of an interrupted upload
+    done: bool                 # False: a dry run
+    bytes: int = 0
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _older(path: Path, cut: float) -> bool:
+    """The file is there and was last written or used before `cut` (a missing file is not old)."""
+    try:
+        return path.stat().st_mtime < cut
+    except FileNotFoundError:
+        return False
+
+
+def _remove_if_stale(path: Path, cut: float) -> bool:
+    """Remove a photo file unless an upload of the same photo has just used it. It is first moved
+    aside, so an upload arriving meanwhile writes it anew (it finds none); an upload that touched it
+    just before (`_write_file`) left a recent time on it: then it goes back — content-addressed, so
+    whatever is at its name by then has the same bytes."""
+    aside = path.with_name(_ASIDE + path.name)
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        return False
+    if aside.stat().st_mtime >= cut:
+        os.replace(aside, path)
+        return False
+    aside.unlink(missing_ok=True)
+    return True
+
+
+def _photo_files(root: Path):
+    """(kind, sha256, path) of each file under data_dir/evidence: "photo", "incoming" (a half-written
+    upload) or "aside" (a photo `_remove_if_stale` moved aside when it was interrupted)."""
+    if not root.is_dir():
+        return
+    for top in sorted(os.scandir(root), key=lambda e: e.name):
+        if not top.is_dir():
+            continue
+        for sub in sorted(os.scandir(top.path), key=lambda e: e.name):
+            if not sub.is_dir():
+                continue
+            for entry in sorted(os.scandir(sub.path), key=lambda e: e.name):
+                name = entry.name
+                if name.startswith(_INCOMING):
+                    yield "incoming", None, Path(entry.path)
+                elif name.startswith(_ASIDE):
+                    yield "aside", None, Path(entry.path)
+                elif len(name) == 68 and name.endswith(".img") and all(c in "0123456789abcdef" for c in name[:64]):
+                    yield "photo", name[:64], Path(entry.path)
+                # anything else is not ours: left alone
+
+
+def prune_unlinked(services: Services, grace: timedelta = PRUNE_GRACE, commit: bool = False,
+                   batch: int = 500) -> Pruned:
+    """Photos no case refers to any more — their cases pruned by retention, or sent with an upload whose
+    transaction rolled back — and the files of interrupted uploads. Nothing younger than `grace` is
+    touched: an upload in flight writes (or touches) its file before its row commits. A dry run unless
+    `commit`. Rows go first, each deleted only if still unreferenced in that statement; a file only
+    after its row is gone (or when it never had one)."""
     from dashboard.store import utcnow
-    gone = 0
-    with services.store.begin() as conn:
-        for sha in field_store.unlinked_blobs(conn, utcnow() - older_than):
-            field_store.delete_blob(conn, sha)
-            blob_path(services, sha).unlink(missing_ok=True)
-            gone += 1
-    return gone
+    now = utcnow()
+    cut = now - grace
+    cut_ts = cut.timestamp()
+    with services.store.read() as conn:
+        rows = [r for r in field_store.unlinked_blobs(conn, cut)
+                if not blob_path(services, r["sha256"]).exists() or _older(blob_path(services, r["sha256"]), cut_ts)]
+    row_shas = {r["sha256"] for r in rows}
+    files, leftovers, pending = [], [], []
+
+    def sort_out(chunk: list[tuple[str, Path]]) -> None:
+        with services.store.read() as conn:
+            known = field_store.blobs_among(conn, [sha for sha, _ in chunk])
+        files.extend(p for sha, p in chunk if sha not in known and sha not in row_shas)
+
+    for kind, sha, path in _photo_files(Path(services.settings.data_dir) / "evidence"):
+        if kind == "aside":   # back to its name (same bytes whatever is there): the next run judges it
+            if commit:
+                os.replace(path, path.with_name(path.name[len(_ASIDE):]))
+            continue
+        if not _older(path, cut_ts):
+            continue
+        if kind == "incoming":
+            leftovers.append(path)
+            continue
+        pending.append((sha, path))
+        if len(pending) >= batch:
+            sort_out(pending)
+            pending = []
+    if pending:
+        sort_out(pending)
+    sizes = {p: _size(p) for p in files + leftovers}
+
+    def pruned(rows, files, leftovers, done):
+        return Pruned(rows, files, leftovers, done,
+                      sum(r["size_bytes"] for r in rows) + sum(sizes[p] for p in files + leftovers))
+    if not commit:
+        return pruned(rows, files, leftovers, done=False)
+
+    gone_rows = []
+    for r in rows:
+        try:
+            with services.store.begin() as conn:
+                deleted = field_store.delete_unlinked_blob(conn, r["sha256"])
+        except sa.exc.IntegrityError:   # PostgreSQL: a case links it this moment (uncommitted then)
+            deleted = False
+        if deleted:
+            gone_rows.append(r)
+            _remove_if_stale(blob_path(services, r["sha256"]), cut_ts)
+    gone_files = [p for p in files if _remove_if_stale(p, cut_ts)]
+    gone_leftovers = [p for p in leftovers if _older(p, cut_ts) and _unlink(p)]
+    return pruned(gone_rows, gone_files, gone_leftovers, done=True)
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+        return True
+    except FileNotFoundError:
+        return False

@@ -89,12 +89,26 @@ def me(services: Services, who: Identity, lang: str) -> dict[str, Any]:
              "group_code": c.group_code, "name": c.name_zh if lang == "zh-CN" else c.name_en,
              "other": c.name_en if lang == "zh-CN" else c.name_zh}
             for c in city.categories if city.can_file(c.code) and c.domain.lower() in ("component", "event")]
-    districts = [{"code": d.code, "name": d.name(lang), "geometry": d.geometry} for d in city.districts]
+    districts = _map_districts(city, lang)
     centre = getattr(city, "center", None) or getattr(city, "centre", None)
     return {"username": who.username, "name": who.label, "role": who.role, "department": who.department,
             "beat": beat, "categories": cats, "districts": districts,
             "centre": list(centre) if centre else None,
             "max_photo_bytes": services.settings.evidence_max_bytes}
+
+
+def _map_districts(city, lang: str) -> list[dict[str, Any]]:
+    """The phone map's base map without tiles: the districts' outlines as the operations page draws them
+    (simplified copies, shared borders kept), each with a point inside it for its name."""
+    from shapely.geometry import shape
+    from dashboard.geo.drawing import district_drawing
+    drawn = district_drawing(city)
+    out = []
+    for d in city.districts:
+        inside = shape(d.geometry).representative_point()
+        out.append({"code": d.code, "name": d.name(lang), "geometry": drawn.get(d.code, d.geometry),
+                    "label": [round(inside.x, 6), round(inside.y, 6)]})
+    return out
 
 
 def _brief(row: dict, who: Identity, city, here: tuple[float, float] | None) -> dict[str, Any]:

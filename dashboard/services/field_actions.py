@@ -20,11 +20,13 @@ from .incident_actions import Context, command, forbidden, invalid
 
 
 def needs_verification(services: Services, category: str) -> bool:
-    """categories.csv's needs_verification when the city package has the column, else the setting."""
+    """A passed check before close: when categories.csv says so (needs_verification yes), or when the
+    setting field_verify_categories names the category, its 大类 or `*` — the setting adds to what the
+    package says (a center may ask for more checks without a new package) and is all there is for a
+    package without the column."""
     cat = services.city.find_category(category)
-    own = getattr(cat, "needs_verification", None) if cat is not None else None
-    if own is not None:
-        return bool(own)
+    if cat is not None and cat.needs_verification:
+        return True
     wanted = {c.strip() for c in services.settings.field_verify_categories.split(",") if c.strip()}
     if "*" in wanted:
         return True

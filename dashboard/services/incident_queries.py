@@ -14,6 +14,7 @@ from dashboard.domain import routing
 
 from .container import Services
 from .incident_actions import ActionError, check_scope
+from .suggest_duplicates import duplicate_marks as text_duplicate_marks
 
 LIST_FILTERS = ("status", "category", "district", "department", "priority", "source")
 MAX_PAGE = 500
@@ -92,13 +93,54 @@ def parse_filters(args: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def list_incidents(services: Services, identity: Identity, filters: dict[str, Any]) -> dict[str, Any]:
+def list_incidents(services: Services, identity: Identity, filters: dict[str, Any],
+                   duplicates: bool = False) -> dict[str, Any]:
+    """A page of incidents; with `duplicates`, each case still to be verified or dispatched also gets
+    "queue_duplicates": the other cases it looks like a duplicate of (the dispatch queue's mark)."""
     scope = _scope(identity)
     with services.store.connect() as conn:
         rows, total = incident_store.search(conn, department_scope=scope, **filters)
+        marks = duplicate_marks(services, conn, rows, scope) if duplicates else {}
     now = utcnow()
-    return {"total": total, "limit": filters.get("limit"), "offset": filters.get("offset", 0),
-            "items": [incident_view(r, identity, now, services.city) for r in rows]}
+    items = [incident_view(r, identity, now, services.city) for r in rows]
+    for item in items:
+        if item["id"] in marks:
+            item["queue_duplicates"] = marks[item["id"]]
+    return {"total": total, "limit": filters.get("limit"), "offset": filters.get("offset", 0), "items": items}
+
+
+MARKED = (workflow.REPORTED, workflow.VERIFIED)   # a duplicate is merged before it is dispatched
+
+
+def duplicate_marks(services: Services, conn, rows: list[dict], scope: str | None = None) -> dict[int, list[dict]]:
+    """{id: [{"id", "code", "by"}]} for the rows still to be verified or dispatched: both members of a pair
+    found by place when it was reported (the newer names the older in details.likely_duplicates; the
+    older learns of the newer here), and pairs found by text among the rows (suggest_duplicates). One
+    query for the whole page, never one per row."""
+    marked = [r for r in rows if r["status"] in MARKED]
+    if not marked:
+        return {}
+    out: dict[int, list[dict]] = {}
+
+    def add(incident_id: int, other_id, code, by: str) -> None:
+        found = out.setdefault(incident_id, [])
+        if other_id is not None and other_id != incident_id and all(f["id"] != other_id for f in found):
+            found.append({"id": other_id, "code": code, "by": by})
+
+    ids = {r["id"] for r in marked}
+    for r in marked:
+        for d in (r.get("details") or {}).get("likely_duplicates") or []:
+            add(r["id"], d.get("id"), d.get("code"), "place")
+    since = min(r["created_at"] for r in marked)
+    for newer in incident_store.naming_duplicates(conn, list(MARKED), sorted({r["category"] for r in marked}),
+                                                  since, scope):
+        for d in (newer.get("details") or {}).get("likely_duplicates") or []:
+            if d.get("id") in ids:
+                add(d["id"], newer["id"], newer["code"], "place")
+    for incident_id, found in text_duplicate_marks(services, marked).items():
+        for f in found:
+            add(incident_id, f["id"], f.get("code"), "text")
+    return {k: v for k, v in out.items() if v}
 
 
 def get_incident(services: Services, identity: Identity, incident_id: int) -> dict[str, Any]:

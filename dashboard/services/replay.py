@@ -97,7 +97,7 @@ def alerts_at(conn, at: datetime) -> list[dict]:
 def picture_at(services: Services, identity: Identity, at: datetime) -> dict[str, Any]:
     """Map layers and counts of the operations picture at `at` (same shapes as the live picture)."""
     scope = scope_of(identity)
-    with services.store.connect() as conn:
+    with services.store.read() as conn:
         incidents = incidents_at(conn, at, scope)
         speeds = segments_at(conn, at)
         readings = stations_at(conn, at)

@@ -6,7 +6,8 @@ One round (`RetentionWorker.round`):
 2. roll-ups of the readings up to a few minutes ago (dashboard.store.rollups), the last LATE_WINDOW
    rebuilt each time so that readings arriving a little late are counted;
 3. prune: raw readings before the retention cut — never past what is rolled up — then, where the
-   settings say so, other feed records and dead letters, old 5-minute and hourly roll-ups, ended incidents;
+   settings say so, other feed records and dead letters, old 5-minute and hourly roll-ups, ended incidents,
+   and audit entries (archived to DATA_DIR/audit-archive first, never below the minimum: store.audit_prune);
 4. SQLite: hand freed pages back to the file system (incremental vacuum).
 """
 from __future__ import annotations
@@ -16,9 +17,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from dashboard.config import Settings
-from dashboard.store import Store, rollups, utcnow
+from dashboard.store import Store, audit_prune, rollups, utcnow
 from dashboard.store import retention as prune
 
 from .container import Services
@@ -42,6 +44,7 @@ class Policy:
     incidents_days: int
     audit_days: int
     batch: int
+    audit_min_days: int = 0   # audit entries younger than this are kept whatever audit_days says
 
     @classmethod
     def from_settings(cls, s: Settings) -> "Policy":
@@ -49,7 +52,14 @@ class Policy:
         if audit:
             audit = max(audit, s.retention_audit_min_days)   # never below the minimum
         return cls(max(1, s.retention_readings_days), s.retention_rollups_5m_days, s.retention_rollups_hourly_days,
-                   s.retention_records_days, s.retention_incidents_days, audit, max(100, s.retention_batch_rows))
+                   s.retention_records_days, s.retention_incidents_days, audit, max(100, s.retention_batch_rows),
+                   max(0, s.retention_audit_min_days))
+
+    def audit_cut(self, now: datetime) -> datetime | None:
+        """Audit entries before this are archived and pruned; None: kept for ever."""
+        if not self.audit_days:
+            return None
+        return prune.day_cut(now, max(self.audit_days, self.audit_min_days))
 
 
 @dataclass
@@ -60,6 +70,8 @@ class RoundReport:
     records_pruned: int = 0
     rollups_pruned: int = 0
     incidents_pruned: int = 0
+    audit_pruned: int = 0
+    audit_problem: str | None = None
     free_pages: int = 0
 
 
@@ -127,7 +139,8 @@ def readings_cut(policy: Policy, now: datetime, rolled_through: datetime | None,
 
 
 def run_round(store: Store, policy: Policy, now: datetime, standard: str,
-              stop: threading.Event | None = None) -> RoundReport:
+              stop: threading.Event | None = None, audit_archive: Path | None = None) -> RoundReport:
+    """`audit_archive`: where pruned audit entries are archived; without it the audit log is not pruned."""
     report = RoundReport()
     report.partitions_made = prune.ensure_partitions(store, now.date())
     report.rolled_through = roll_up(store, now, standard, stop)
@@ -150,8 +163,19 @@ def run_round(store: Store, policy: Policy, now: datetime, standard: str,
     if policy.incidents_days:
         report.incidents_pruned = prune.prune_incidents(store, prune.day_cut(now, policy.incidents_days),
                                                         policy.batch, stop)
+    audit_cut = policy.audit_cut(now)
+    if audit_cut is not None and audit_archive is not None and not (stop is not None and stop.is_set()):
+        try:
+            report.audit_pruned = audit_prune.prune(store, audit_archive, audit_cut, policy.batch, stop)
+        except audit_prune.ChainBroken as exc:   # said every round until someone looks; the rest goes on
+            report.audit_problem = str(exc)
+            log.error("audit retention: %s", exc)
     report.free_pages = prune.incremental_vacuum(store)
     return report
+
+
+def audit_archive_dir(settings: Settings) -> Path:
+    return Path(settings.data_dir) / "audit-archive"
 
 
 class RetentionWorker:
@@ -162,9 +186,9 @@ class RetentionWorker:
 
     def round(self, now: datetime | None = None, stop: threading.Event | None = None) -> RoundReport:
         report = run_round(self.services.store, self.policy, now or utcnow(), self.services.settings.aqi_standard,
-                           stop)
+                           stop, audit_archive_dir(self.services.settings))
         self.rounds += 1
-        if report.readings_pruned or report.records_pruned or report.incidents_pruned:
+        if report.readings_pruned or report.records_pruned or report.incidents_pruned or report.audit_pruned:
             log.info("retention: %s", report)
         return report
 

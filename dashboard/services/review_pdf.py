@@ -65,6 +65,8 @@ def _styles(font: str):
         "sub": ParagraphStyle("sub", fontName=font, fontSize=13, leading=19, textColor=MUTED),
         "h": ParagraphStyle("h", fontName=font, fontSize=15, leading=21, textColor=INK, spaceBefore=6, spaceAfter=6),
         "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=13, textColor=INK),
+        # the figures' definitions under the key figures: all of them on the page of the table
+        "def": ParagraphStyle("def", fontName=font, fontSize=8.5, leading=11.5, textColor=INK),
     }
 
 
@@ -175,7 +177,6 @@ def render(data: dict) -> bytes:
                             topMargin=14 * mm, bottomMargin=14 * mm,
                             title=t("rev.report.title", lang).format(city=data["city"]), author="CityOps",
                             initialFontName=font)   # no stray (unembedded) Helvetica on any page
-    p, prev = fig["period"], fig["previous"]
     story = [Spacer(1, 40 * mm), Paragraph(t("rev.report.title", lang).format(city=data["city"]), s["title"]),
              Spacer(1, 6 * mm),
              *[Paragraph(line, s["sub"]) for line in rr.period_lines(fig, lang)]]
@@ -189,11 +190,11 @@ def render(data: dict) -> bytes:
     story.append(_table(rr.key_figures_table(data), font, [70 * mm, 40 * mm, 40 * mm, 40 * mm], grades))
     story += [Spacer(1, 4 * mm)] + [Paragraph(f"<b>{t(f'rev.fig.{k}', lang)}</b>：{t(f'rev.def.{k}', lang)}"
                                               if lang == "zh-CN" else
-                                              f"<b>{t(f'rev.fig.{k}', lang)}</b>: {t(f'rev.def.{k}', lang)}", s["body"])
+                                              f"<b>{t(f'rev.fig.{k}', lang)}</b>: {t(f'rev.def.{k}', lang)}", s["def"])
                                     for k in rr.REPORT_FIGURES]
     story += [PageBreak(), Paragraph(rr.league_title(fig, lang), s["h"])]
     league_grades = [[None, None] + [r["grades"].get(k) for k in rr.LEAGUE_COLUMNS] for r in fig["league"]]
-    widths = [12 * mm, 46 * mm] + [19 * mm] * len(rr.LEAGUE_COLUMNS) + [32 * mm]
+    widths = [11 * mm, 36 * mm] + [19 * mm] * len(rr.LEAGUE_COLUMNS) + [30 * mm]   # 267 mm of A4 landscape's 269
     story.append(_table(rr.league_table(data), font, widths, league_grades) if fig["league"]
                  else Paragraph(t("rev.none", lang), s["body"]))
 

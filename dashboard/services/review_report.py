@@ -20,7 +20,7 @@ from .container import Services
 from .evaluation import ReviewQuery
 
 LEAGUE_COLUMNS = ("due", "closure_rate", "on_time_rate", "disposal_rate", "rework_rate", "return_rate",
-                  "close_mean", "overdue", "supervised")
+                  "verify_fail_rate", "close_mean", "overdue", "supervised")
 REPORT_FIGURES = [f.key for f in ev.FIGURES]
 
 
@@ -118,7 +118,6 @@ def hot_spot_table(data: dict) -> list[list[str]]:
     lang = data["lang"]
     rows = [[t("rev.col.rank", lang), t("rev.report.cell", lang), t("rev.heat", lang)]]
     for n, cell in enumerate(data["hot_spots"], 1):
-        district = data["district_at"](cell["lon"], cell["lat"])
         rows.append([str(n), data["place_name"](cell["lon"], cell["lat"]), t("rev.heat.count", lang).format(n=cell["n"])])
     return rows
 

@@ -21,7 +21,7 @@ from dashboard.domain.identity import SYSTEM_IDENTITY
 from dashboard.store import audit, incidents as incident_store, routing as routing_store, suggest as store, utcnow
 from dashboard.suggest import metrics
 from dashboard.suggest.features import Case, case_from_incident
-from dashboard.suggest.model import ALGORITHM, SuggestModel, fit, resolve
+from dashboard.suggest.model import ALGORITHM, TARGETS, SuggestModel, fit, resolve
 
 from .container import Services
 from .suggest_duplicates import _group, duplicate_marks, text_duplicates  # noqa: F401 (the service's API)
@@ -219,18 +219,34 @@ def evaluate_model(model: SuggestModel, cases: list[Case], rule_for, department_
 
 
 # -- departments renamed or merged ---------------------------------------------------------------------------
-def remap_departments(services: Services, mapping: dict[str, str]) -> dict[str, str]:
+def remap_departments(services: Services, mapping: dict[str, str], actor: str = "system") -> dict[str, str]:
     """Record departments renamed or merged in the city package (old code → new code), so suggestions
     name the new codes from now on, with what was learned under the old ones, without retraining.
     Returns the whole mapping in force."""
-    mapping = {str(k): str(v) for k, v in mapping.items() if k and v}
-    with services.store.begin() as conn:
-        store.put_department_map(conn, mapping, utcnow())
-        current = store.department_map(conn)
-        audit.append(conn, at=utcnow(), actor="system", actor_role=workflow.SYSTEM, action="suggest_remap",
-                     target_type="departments", target_id=",".join(sorted(mapping))[:100], after=mapping)
+    current = record_department_map(services.store, mapping, actor)
     forget_cached(services)
     return current
+
+
+def record_department_map(db, mapping: dict[str, str], actor: str = "system", import_id: int | None = None) -> dict[str, str]:
+    """`remap_departments` on a store alone (a city import has no Services; other processes read the
+    mapping afresh within RULES_TTL_S). Audited as `actor`'s; returns the whole mapping in force."""
+    mapping = {str(k): str(v) for k, v in mapping.items() if k and v}
+    role = workflow.SYSTEM if actor == "system" else workflow.ADMIN
+    with db.begin() as conn:
+        store.put_department_map(conn, mapping, utcnow())
+        current = store.department_map(conn)
+        audit.append(conn, at=utcnow(), actor=actor, actor_role=role, action="suggest_remap",
+                     target_type="departments", target_id=",".join(sorted(mapping))[:100],
+                     after=mapping | ({"import": import_id} if import_id is not None else {}))
+    return current
+
+
+def pending_department_map(db, wanted: dict[str, str]) -> dict[str, str]:
+    """The pairs of `wanted` (old → new) the suggestions do not map that way yet."""
+    with db.connect() as conn:
+        current = store.department_map(conn)
+    return {old: new for old, new in wanted.items() if current.get(old) != new}
 
 
 # -- suggesting ------------------------------------------------------------------------------------------------
@@ -299,6 +315,94 @@ def set_auto_dispatch(services: Services, category: str, enabled: bool, target_p
         audit.append(conn, at=utcnow(), actor=by, actor_role=workflow.ADMIN, action="suggest_setting",
                      target_type="category", target_id=category,
                      after={"auto_dispatch": enabled, "target_precision": target_precision})
+
+
+# -- the admin's screen: which categories CityOps may dispatch by itself ------------------------------------------
+SETTINGS_PAGE = "/admin/suggestions"
+
+
+class SettingRefused(PermissionError):
+    """Only admins see and change which categories are dispatched by themselves."""
+
+
+def _admin_only(identity) -> None:
+    from dashboard.domain import permissions
+    role = getattr(identity, "role", None)
+    if not permissions.may_open_page(role, SETTINGS_PAGE):
+        raise SettingRefused(f"a {role or 'visitor'} may not change dispatching by itself")
+
+
+def _categories_served(services: Services, settings: dict[str, dict]) -> list[str]:
+    """Categories a department answers for, and any with a setting (a category since retired)."""
+    return sorted({c for d in services.city.departments for c in d.categories} | set(settings))
+
+
+def current_target(settings: dict[str, dict]) -> float:
+    """The target precision in force: the one most settings name (they are changed together)."""
+    targets = [round(v["target_precision"], 4) for v in settings.values()]
+    return max(set(targets), key=targets.count) if targets else DEFAULT_TARGET
+
+
+def auto_dispatch_overview(services: Services, identity, target: float | None = None, lang: str = "zh-CN") -> dict:
+    """What the admin's screen shows: per category, whether CityOps dispatches it by itself, and what
+    the active model measured on its held-out cases at `target` (the target in force by default):
+    the threshold, the share of the category's suggestions at or above it (coverage) and how many of
+    those were right (precision)."""
+    _admin_only(identity)
+    with services.store.connect() as conn:
+        settings = store.settings(conn)
+        version = store.active_version(conn)
+        info = store.model_info(conn, version) if version is not None else None
+    target = float(target) if target else current_target(settings)
+    entry = ((info or {}).get("thresholds") or {}).get(f"{target:g}") or {}
+    figures, by_category = entry.get("figures") or {}, entry.get("by_category") or {}
+    rows = []
+    for code in _categories_served(services, settings):
+        setting = settings.get(code) or {}
+        measured = figures.get(code) or {}
+        threshold = by_category.get(code, entry.get("global")) if entry else None
+        rows.append({"code": code, "name": category_name(services, code, lang),
+                     "auto_dispatch": bool(setting.get("auto_dispatch")),
+                     "target_precision": setting.get("target_precision"),
+                     "threshold": threshold, "held_out": measured.get("n", 0),
+                     "coverage": measured.get("coverage"), "precision": measured.get("precision"),
+                     "updated_by": setting.get("updated_by"), "updated_at": setting.get("updated_at")})
+    model = None if info is None else {"version": info["version"], "trained_at": info["trained_at"],
+                                       "trained_on": info["trained_on"]}
+    return {"model": model, "target": target, "targets": TARGETS, "rows": rows}
+
+
+def change_auto_dispatch(services: Services, identity, target: float, category: str | None = None,
+                         enabled: bool | None = None, lang: str = "zh-CN") -> dict:
+    """The admin switches one category on or off (at `target`), or — no category — moves the target
+    precision of every category that has a setting. Each change audited as the admin's. Returns what
+    was changed: {"categories": [...], "enabled": …, "target": …, "name": the category's name, and
+    "reachable": whether the active model has a threshold for it at the target (switched on)}."""
+    _admin_only(identity)
+    target = float(target)
+    if target not in TARGETS:
+        raise ValueError(f"target precision must be one of {', '.join(f'{t:g}' for t in TARGETS)}")
+    with services.store.connect() as conn:
+        settings = store.settings(conn)
+    if category is not None:
+        if category not in _categories_served(services, settings):
+            raise ValueError(f"no category {category!r}")
+        now = settings.get(category) or {"auto_dispatch": False, "target_precision": target}
+        same = now["auto_dispatch"] == bool(enabled) and round(now["target_precision"], 4) == target
+        changes = {} if same else {category: bool(enabled)}      # nothing written, nothing audited
+    else:
+        changes = {code: v["auto_dispatch"] for code, v in settings.items() if round(v["target_precision"], 4) != target}
+    for code, on in changes.items():
+        set_auto_dispatch(services, code, on, target, by=identity.username)
+    out = {"categories": sorted(changes), "enabled": enabled, "target": target,
+           "name": category_name(services, category, lang) if category else ""}
+    if category is not None and enabled:   # switched on where nothing would go by itself: the screen says so
+        with services.store.connect() as conn:
+            version = store.active_version(conn)
+            info = store.model_info(conn, version) if version is not None else None
+        entry = ((info or {}).get("thresholds") or {}).get(f"{target:g}") or {}
+        out["reachable"] = bool(entry) and entry.get("by_category", {}).get(category, entry.get("global")) is not None
+    return out
 
 
 def auto_decision(model: SuggestModel, suggestion: dict, setting: dict | None) -> tuple[bool, float | None]:

@@ -1,7 +1,11 @@
 """The audit log's hash chain: each entry's SHA-256 over its content and the hash of the entry before
 it, kept in `audit_chain`. Appends are serialised (SQLite: the write lock every transaction takes;
 PostgreSQL: a transaction-scoped advisory lock), so the chain has one order: the ids'.
-`verify` walks the log and names the first entry whose link does not hold."""
+`verify` walks the log and names the first entry whose link does not hold.
+
+Entries past the audit retention are archived and pruned (dashboard.store.audit_prune); the newest anchor
+(`audit_anchor`: the last pruned entry's id and hash) is then where the chain in the store starts, and
+`audit_archive.verify` walks the archive files and the store as one chain from the first entry."""
 from __future__ import annotations
 
 import hashlib
@@ -21,7 +25,7 @@ FIELDS = ("id", "at", "actor", "actor_role", "remote_addr", "action", "target_ty
           "before", "after", "reason")
 
 
-def _instant(value: Any) -> str | None:
+def instant(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -33,7 +37,7 @@ def _instant(value: Any) -> str | None:
 def canonical(entry: dict[str, Any]) -> bytes:
     """The entry as it is hashed: its fields in a fixed order, times in UTC to the microsecond."""
     body = {k: entry.get(k) for k in FIELDS}
-    body["at"] = _instant(body["at"])
+    body["at"] = instant(body["at"])
     body["id"] = int(body["id"])
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
 
@@ -50,7 +54,16 @@ def lock_head(conn: Connection) -> None:
 def head(conn: Connection) -> str:
     c = ts.audit_chain.c
     row = conn.execute(sa.select(c.hash).order_by(c.audit_id.desc()).limit(1)).first()
-    return row.hash if row else GENESIS
+    if row:
+        return row.hash
+    anchor = latest_anchor(conn)   # every entry pruned: the next one links to the last pruned
+    return anchor.hash if anchor else GENESIS
+
+
+def latest_anchor(conn: Connection):
+    """The newest anchor (through_id, hash, pruned_at, …) or None when nothing was ever pruned."""
+    a = ts.audit_anchor.c
+    return conn.execute(sa.select(ts.audit_anchor).order_by(a.through_id.desc(), a.id.desc()).limit(1)).first()
 
 
 def chain(conn: Connection, entry: dict[str, Any]) -> str:
@@ -85,9 +98,13 @@ def _entries(conn: Connection, batch: int = 5000) -> Iterator[tuple[dict, Any]]:
         last = rows[-1].id
 
 
-def verify(conn: Connection) -> tuple[int, Broken | None]:
-    """(entries checked, the first broken link or None)."""
-    prev = GENESIS
+def verify(conn: Connection, start: str | None = None) -> tuple[int, Broken | None]:
+    """(entries checked, the first broken link or None). The chain starts at the newest anchor of pruned
+    entries (or `start`, the hash the archive ends with), else at GENESIS."""
+    if start is None:
+        anchor = latest_anchor(conn)
+        start = anchor.hash if anchor else GENESIS
+    prev = start
     checked = 0
     ids: set[int] = set()
     for entry, r in _entries(conn):

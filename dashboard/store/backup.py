@@ -4,7 +4,9 @@ A backup is one tar file: `manifest.json` (what it holds, the schema revision, a
 checksums of incidents, their history and the audit log as of the copy), the database copy
 (`store.sqlite3` — SQLite's online backup API, one consistent snapshot that writers do not wait for in
 WAL mode — or `store.pgdump` — pg_dump's custom format, taken in the same snapshot the counts are read
-in), and `evidence/…` (the data directory's evidence folder, when there is one).
+in), `evidence/…` (the data directory's evidence folder, when there is one) and `audit-archive/…` (the
+audit entries the retention round archived before pruning them: without them the audit log's chain can
+only be verified from its anchor, not from the first entry).
 
 A restore goes into an empty store (a store with no incidents, history, audit entries, events or users),
 or over a non-empty one only when forced; then it prints the same counts and checksums, read back from
@@ -33,6 +35,8 @@ FORMAT = 1
 CHECKED = (("incidents", t.incidents), ("incident_history", t.incident_history), ("audit_log", t.audit_log))
 CONTENT_TABLES = ("incidents", "incident_history", "audit_log", "events", "users")
 EVIDENCE = "evidence"
+AUDIT_ARCHIVE = "audit-archive"   # as services.retention.audit_archive_dir names it
+FOLDERS = (EVIDENCE, AUDIT_ARCHIVE)   # the data directory's folders a backup carries
 
 
 class BackupError(RuntimeError):
@@ -123,12 +127,13 @@ def backup(store: Store, data_dir: str | Path, target: str | Path) -> Result:
             counts, revision, schema = _pg_dump(store, tmp / db_name)
         else:
             raise BackupError(f"no backup for a {store.dialect} store")
-        evidence = Path(data_dir) / EVIDENCE
-        files = sorted(p for p in evidence.rglob("*") if p.is_file()) if evidence.is_dir() else []
+        folders = {name: _files(Path(data_dir) / name) for name in FOLDERS}
+        files = folders[EVIDENCE]
         manifest = {"format": FORMAT, "dialect": store.dialect, "revision": revision, "schema": schema,
                     "database": db_name, "created_at": datetime.now(timezone.utc).isoformat(),
                     "counts": counts, "evidence_files": len(files),
-                    "evidence_bytes": sum(p.stat().st_size for p in files)}
+                    "evidence_bytes": sum(p.stat().st_size for p in files),
+                    "audit_archive_files": len(folders[AUDIT_ARCHIVE])}
         partial = target.with_name(target.name + ".partial")
         with tarfile.open(partial, "w") as tar:
             data = json.dumps(manifest, indent=2).encode()
@@ -137,10 +142,17 @@ def backup(store: Store, data_dir: str | Path, target: str | Path) -> Result:
             info.mtime = int(datetime.now().timestamp())
             tar.addfile(info, io.BytesIO(data))
             tar.add(tmp / db_name, arcname=db_name)
-            for p in files:
-                tar.add(p, arcname=f"{EVIDENCE}/{p.relative_to(evidence).as_posix()}")
+            for name, found in folders.items():
+                for p in found:
+                    tar.add(p, arcname=f"{name}/{p.relative_to(Path(data_dir) / name).as_posix()}")
         os.replace(partial, target)
     return Result(target, manifest)
+
+
+def _files(folder: Path) -> list[Path]:
+    # the archive's lock file is the pruner's, not content
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".lock")) \
+        if folder.is_dir() else []
 
 
 def _revision(conn: Connection) -> str | None:
@@ -208,8 +220,8 @@ def restore(store: Store, data_dir: str | Path, file: str | Path, force: bool = 
         with tarfile.open(file, "r") as tar:
             db_member = tar.getmember(manifest["database"])
             tar.extract(db_member, tmp, filter="data")
-            evidence = [m for m in tar.getmembers() if m.name.startswith(EVIDENCE + "/") and m.isfile()]
-            for m in evidence:
+            kept = [m for m in tar.getmembers() if m.isfile() and m.name.split("/", 1)[0] in FOLDERS]
+            for m in kept:
                 tar.extract(m, Path(data_dir), filter="data")
         db = tmp / manifest["database"]
         if store.dialect == "sqlite":

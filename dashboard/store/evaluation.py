@@ -16,10 +16,13 @@ from sqlalchemy.engine import Connection
 from dashboard.domain import evaluation as ev
 from dashboard.domain import workflow
 
-from . import as_utc, schema as t
+from . import as_utc, schema as t, schema_field
 from .feeds import _insert
 
 WATERMARK_KEY = "evaluation.facts"
+# What the facts hold: facts built by an older release (without a version, or another one) are rebuilt
+# whole at the next refresh. 2: first fixed time and the inspectors' checks (revision 0013).
+FACTS_VERSION = 2
 # Incidents committed a little after others that carry a later updated_at are caught by re-reading
 # this much before the watermark (actions are short transactions).
 REFRESH_MARGIN = timedelta(minutes=5)
@@ -29,7 +32,8 @@ FACT_COLUMNS = ("incident_id", "department", "category", "district", "lat", "lon
                 "dispatched_at", "accepted_at", "fixed_count", "rework_count", "return_count", "closed_at",
                 "accept_seconds", "close_seconds", "accept_bucket", "close_bucket", "created_day", "closed_day",
                 "deadline_day",
-                "supervised", "suspended", "source_updated_at", "grid_cell")
+                "supervised", "suspended", "source_updated_at", "grid_cell",
+                "fixed_at", "verify_count", "verify_failed", "verify_seconds")
 
 
 def _utc(dt: datetime) -> datetime:
@@ -48,6 +52,12 @@ def _built_offset(conn: Connection) -> int | None:
     return (value or {}).get("offset_seconds", 0)
 
 
+def _outdated(conn: Connection) -> bool:
+    """Facts there, built by a release whose facts held less (see FACTS_VERSION)."""
+    value = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == WATERMARK_KEY)).scalar()
+    return value is not None and value.get("version") != FACTS_VERSION
+
+
 def latest_change(conn: Connection) -> datetime | None:
     return as_utc(conn.execute(sa.select(sa.func.max(t.incidents.c.updated_at))).scalar())
 
@@ -56,7 +66,7 @@ def needs_refresh(conn: Connection, offset_seconds: int = 0) -> bool:
     latest, mark = latest_change(conn), watermark(conn)
     from .incident_rollups import built_offset as rollups_offset
     return latest is not None and (mark is None or latest > mark or _built_offset(conn) != offset_seconds
-                                   or rollups_offset(conn) != offset_seconds)
+                                   or rollups_offset(conn) != offset_seconds or _outdated(conn))
 
 
 def local_day(conn: Connection, column, offset_seconds: int):
@@ -88,12 +98,22 @@ def facts_select(conn: Connection, since: datetime | None, offset_seconds: int =
         h.incident_id,
         sa.func.min(h.at).filter(h.action == "dispatch").label("dispatched_at"),
         sa.func.min(h.at).filter(h.action == "accept").label("accepted_at"),
+        sa.func.min(h.at).filter(h.action == "report_fixed").label("fixed_at"),
         sa.func.count().filter(h.action == "report_fixed").label("fixed_count"),
         sa.func.count().filter(h.action.in_(ev.REWORK_ACTIONS)).label("rework_count"),
         sa.func.count().filter(h.action == "return").label("return_count"),
         sa.func.count().filter(h.action == ev.SUSPEND_ACTION).label("suspend_count"))
         .where(h.incident_id.in_(sa.select(i.id).where(changed)) if since else sa.true())
         .group_by(h.incident_id).subquery())
+    v = schema_field.verification_tasks.c
+    done = v.result.in_(("pass", "fail"))
+    checks = (sa.select(
+        v.incident_id,
+        sa.func.count().filter(done).label("verify_count"),
+        sa.func.count().filter(v.result == "fail").label("verify_failed"),
+        sa.func.sum(seconds_between(conn, v.done_at, v.requested_at)).filter(done).label("verify_seconds"))
+        .where(v.incident_id.in_(sa.select(i.id).where(changed)) if since else sa.true())
+        .group_by(v.incident_id).subquery())
     zero = sa.literal(0)
     closed = i.status == workflow.CLOSED
     return (sa.select(
@@ -109,8 +129,12 @@ def facts_select(conn: Connection, since: datetime | None, offset_seconds: int =
         local_day(conn, i.created_at, offset_seconds),
         sa.case((closed, local_day(conn, i.closed_at, offset_seconds)), else_=sa.null()),
         local_day(conn, i.deadline, offset_seconds),
-        i.supervised, sa.func.coalesce(history.c.suspend_count, zero) > 0, i.updated_at, i.grid_cell)
-        .select_from(t.incidents.outerjoin(history, history.c.incident_id == i.id))
+        i.supervised, sa.func.coalesce(history.c.suspend_count, zero) > 0, i.updated_at, i.grid_cell,
+        history.c.fixed_at, sa.func.coalesce(checks.c.verify_count, zero),
+        sa.func.coalesce(checks.c.verify_failed, zero),
+        sa.cast(sa.func.coalesce(checks.c.verify_seconds, zero), sa.Float))
+        .select_from(t.incidents.outerjoin(history, history.c.incident_id == i.id)
+                     .outerjoin(checks, checks.c.incident_id == i.id))
         .where(changed))   # SQLite's upsert needs a WHERE in INSERT … SELECT … ON CONFLICT
 
 
@@ -119,8 +143,8 @@ def refresh_facts(conn: Connection, full: bool = False, offset_seconds: int = 0)
     changed; -1: written, the driver does not say how many). `offset_seconds`: the city's UTC offset, for
     the calendar-day columns; when it differs from the one the facts were built with, all are rebuilt."""
     latest, mark = latest_change(conn), None if full else watermark(conn)
-    if mark is not None and _built_offset(conn) != offset_seconds:
-        mark = None
+    if mark is not None and (_built_offset(conn) != offset_seconds or _outdated(conn)):
+        mark = None   # every fact rewritten (and the roll-ups rebuilt from them)
     from . import incident_rollups   # per-day roll-ups of the facts, kept exact alongside (issue 20)
     if conn.dialect.name == "postgresql":   # one refresh at a time: the roll-ups add up what it rewrites
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({incident_rollups.ADVISORY_LOCK}, "
@@ -131,7 +155,7 @@ def refresh_facts(conn: Connection, full: bool = False, offset_seconds: int = 0)
         return 0
     since = None if mark is None else mark - REFRESH_MARGIN
     written = incident_rollups.refresh(conn, since, offset_seconds, facts_select, upsert_facts)
-    value = {"through": latest.isoformat(), "offset_seconds": offset_seconds}
+    value = {"through": latest.isoformat(), "offset_seconds": offset_seconds, "version": FACTS_VERSION}
     now = datetime.now(timezone.utc)
     updated = conn.execute(t.meta.update().where(t.meta.c.key == WATERMARK_KEY).values(value=value, updated_at=now))
     if updated.rowcount == 0:
@@ -169,7 +193,15 @@ class Cohorts:
         self.accepted = f.accepted_at.is_not(None)
         self.accept_seconds = f.accept_seconds
         self.close_seconds = f.close_seconds
-        self.any = sa.or_(self.due_range, self.dispatched)
+        # the disposal cohort (应处置): fell due in the period and before now — first fixed by the deadline
+        # (then at that time), else at the deadline (dashboard.domain.evaluation.in_disposal)
+        self.disposed = sa.and_(f.fixed_at.is_not(None), sa.or_(f.deadline.is_(None), f.fixed_at <= f.deadline))
+        fixed_in = sa.and_(f.fixed_at >= start, f.fixed_at < end)
+        self.disposal_due = sa.and_(
+            f.dispatched_at.is_not(None), f.suspended.is_(False),
+            sa.or_(sa.and_(self.disposed, fixed_in, f.fixed_at < now),
+                   sa.and_(sa.not_(self.disposed), self.due_range, f.deadline < now)))
+        self.any = sa.or_(self.due_range, self.dispatched, fixed_in)
 
     def measure(self, name: str):
         """(condition, seconds) of a duration measure."""
@@ -198,7 +230,9 @@ def _flags(c: Cohorts, group, where):
         c.dispatched.label("disp"), c.closed.label("closed"), c.on_time.label("on_time"),
         c.overdue.label("overdue"), f.supervised.label("sup"), f.deadline_day.label("deadline_day"),
         (f.fixed_count > 0).label("fixed"), (f.rework_count > 0).label("rework"), (f.return_count > 0).label("ret"), c.accepted.label("acc"),
-        f.accept_seconds.label("acc_s"), f.close_seconds.label("close_s"))
+        f.accept_seconds.label("acc_s"), f.close_seconds.label("close_s"),
+        c.disposal_due.label("dsp_due"), c.disposed.label("dsp_ok"),
+        f.verify_count.label("v_n"), f.verify_failed.label("v_fail"), f.verify_seconds.label("v_s"))
         .where(where).offset(0).subquery())
 
 
@@ -217,6 +251,12 @@ def _counts_columns(x):
         count().filter(x.c.disp, x.c.fixed).label("fixed"),
         count().filter(x.c.disp, x.c.fixed, x.c.rework).label("reworked"),
         count().filter(x.c.disp, x.c.ret).label("returned"),
+        count().filter(x.c.dsp_due).label("disposal_due"),
+        count().filter(x.c.dsp_due, x.c.dsp_ok).label("disposed"),
+        sa.func.coalesce(sa.func.sum(x.c.v_n).filter(x.c.disp), 0).label("verify_n"),
+        sa.func.coalesce(sa.func.sum(x.c.v_fail).filter(x.c.disp), 0).label("verify_failed"),
+        (sa.func.sum(x.c.v_s).filter(x.c.disp)
+         / sa.func.nullif(sa.func.sum(x.c.v_n).filter(x.c.disp), 0)).label("verify_mean"),
         count().filter(accept_when).label("accept_n"),
         sa.func.avg(x.c.acc_s).filter(accept_when).label("accept_mean"),
         count().filter(close_when).label("close_n"),
@@ -228,17 +268,24 @@ def merged(groups: dict[str, dict]) -> dict:
     """The whole selection from its groups: counts add up, means weighted by their counts (exact)."""
     total = {k: sum(g.get(k) or 0 for g in groups.values()) for k in ev.COUNT_KEYS
              if not k.endswith(("_mean", "_p90"))}
-    for name in ("accept", "close"):
+    for name in ("accept", "close", "verify"):
         n = total[f"{name}_n"]
         total[f"{name}_mean"] = (sum((g[f"{name}_mean"] or 0) * g[f"{name}_n"] for g in groups.values()) / n
                                  if n else None)
-        total[f"{name}_p90"] = None
+        if name != "verify":
+            total[f"{name}_p90"] = None
     return total
+
+
+def _nonzero(groups: dict[str, dict]) -> dict[str, dict]:
+    """Groups of the period only: a case first fixed in the period but due for disposal in another one is
+    read by the scan (fixed_at in the period) yet counts in none of its figures."""
+    return {g: c for g, c in groups.items() if any(v for k, v in c.items() if not k.endswith(("_mean", "_p90")))}
 
 
 def _counts(row) -> dict:
     counts = {k: row._mapping.get(k) for k in ev.COUNT_KEYS}
-    for k in ("accept_mean", "close_mean", "accept_p90", "close_p90"):
+    for k in ("accept_mean", "close_mean", "accept_p90", "close_p90", "verify_mean"):
         counts[k] = float(counts[k]) if counts[k] is not None else None
     return counts
 
@@ -261,7 +308,7 @@ def group_counts(conn: Connection, period: ev.Period, now: datetime, dimension: 
         out = {"all": _counts(conn.execute(sa.select(*_counts_columns(x))).one())}
     else:
         q = sa.select(x.c.grp, *_counts_columns(x)).group_by(x.c.grp)
-        out = {(str(row.grp) if row.grp is not None else ""): _counts(row) for row in conn.execute(q)}
+        out = _nonzero({(str(row.grp) if row.grp is not None else ""): _counts(row) for row in conn.execute(q)})
         if with_total:
             out["all"] = merged(out)
     if percentiles and "all" in out:
@@ -288,7 +335,7 @@ def group_and_week_counts(conn: Connection, period: ev.Period, now: datetime, di
     for row in conn.execute(q):
         grp = str(row.grp) if row.grp is not None else ""
         cells.setdefault(grp, {})[row.week] = _counts(row)
-    groups = {grp: merged(by_week) for grp, by_week in cells.items()}
+    groups = _nonzero({grp: merged(by_week) for grp, by_week in cells.items()})
     groups["all"] = merged(groups)
     weeks: dict[int, list[int]] = {}
     for by_week in cells.values():

@@ -86,13 +86,15 @@ def _behind(c: Cohorts, figure: str):
         "on_time_rate": (sa.and_(c.due, sa.or_(f.closed_at.is_(None), f.closed_at > f.deadline)), f.deadline.asc()),
         "overdue": (sa.and_(c.due, c.overdue), f.deadline.asc()),
         "supervised": (sa.and_(c.due, f.supervised.is_(True)), f.deadline.asc()),
-        "disposal_rate": (sa.and_(c.dispatched, f.fixed_count == 0), f.dispatched_at.asc()),
+        "disposal_rate": (sa.and_(c.disposal_due, sa.not_(c.disposed)), f.deadline.asc()),
         "rework_rate": (sa.and_(c.dispatched, f.fixed_count > 0, f.rework_count > 0), f.rework_count.desc()),
         "return_rate": (sa.and_(c.dispatched, f.return_count > 0), f.return_count.desc()),
         "accept_mean": (sa.and_(c.dispatched, c.accepted), secs_accept.desc()),
         "accept_p90": (sa.and_(c.dispatched, c.accepted), secs_accept.desc()),
         "close_mean": (sa.and_(c.due, c.closed), secs_close.desc()),
         "close_p90": (sa.and_(c.due, c.closed), secs_close.desc()),
+        "verify_fail_rate": (sa.and_(c.dispatched, f.verify_failed > 0), f.verify_failed.desc()),
+        "verify_mean": (sa.and_(c.dispatched, f.verify_count > 0), (f.verify_seconds / f.verify_count).desc()),
     }.get(figure)
 
 
@@ -188,8 +190,9 @@ def days_of(period: ev.Period) -> list[date]:
 def review_aggregates(store, period: ev.Period, before: ev.Period, now: datetime, dimension: str,
                       tz_name: str, filters=None, department_scope=None, workers: int = 3) -> dict:
     """Everything the review page aggregates for a period, its queries (one scan each) run side by side on
-    `workers` connections (PostgreSQL; one after the other on SQLite):
-    {groups (with "all"), groups_before (with "all"), daily, weekly}."""
+    `workers` connections (read connections, on SQLite too):
+    {groups (with "all"), groups_before (with "all"), daily, weekly}. Every read goes through `store.read()`:
+    on SQLite they take no write lock, so they neither wait for a writer nor queue behind each other."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .evaluation import _built_offset, group_and_week_counts, group_counts
@@ -197,7 +200,7 @@ def review_aggregates(store, period: ev.Period, before: ev.Period, now: datetime
     from . import incident_rollups
     if not filters and department_scope is None and dimension in incident_rollups.DIMS:
         # the whole city: the per-day roll-ups (issue 20), when they are of the facts' days
-        with store.connect() as conn:
+        with store.read() as conn:
             offset = incident_rollups.built_offset(conn)
             if offset is not None and offset == _built_offset(conn):
                 if conn.dialect.name == "postgresql":
@@ -206,7 +209,7 @@ def review_aggregates(store, period: ev.Period, before: ev.Period, now: datetime
                 return incident_rollups.review_aggregates(conn, period, before, now, dimension, offset)
 
     def read(fn, *args, **kwargs):
-        with store.connect() as conn:
+        with store.read() as conn:   # on SQLite a deferred BEGIN: never waits for (nor holds up) a writer
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
             return fn(conn, *args, **kwargs)
@@ -214,8 +217,6 @@ def review_aggregates(store, period: ev.Period, before: ev.Period, now: datetime
     def p90(conn, name):
         return percentile(conn, Cohorts(conn, period, now), name, filters, department_scope)
 
-    if store.dialect == "sqlite":   # every SQLite transaction here begins IMMEDIATE: side by side they would queue
-        workers = 1
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="review") as pool:
         groups = pool.submit(read, group_and_week_counts, period, now, dimension, filters, department_scope)
         groups_before = pool.submit(read, group_counts, before, now, dimension, filters, department_scope,

@@ -173,14 +173,27 @@ def release_key(conn: Connection, key: str) -> None:
                                                  idempotency_keys.c.status_code == IN_PROGRESS))
 
 
-def unlinked_blobs(conn: Connection, before: datetime) -> list[str]:
+def _unlinked():
     linked = sa.select(incident_evidence.c.sha256).where(incident_evidence.c.sha256 == evidence_blobs.c.sha256)
-    q = sa.select(evidence_blobs.c.sha256).where(~linked.exists(), evidence_blobs.c.created_at < before)
-    return list(conn.execute(q).scalars())
+    return ~linked.exists()
 
 
-def delete_blob(conn: Connection, sha256: str) -> None:
-    conn.execute(evidence_blobs.delete().where(evidence_blobs.c.sha256 == sha256))
+def unlinked_blobs(conn: Connection, before: datetime) -> list[dict]:
+    """Photos stored before `before` that no case refers to: sha256 and size_bytes, by sha256."""
+    q = (sa.select(evidence_blobs.c.sha256, evidence_blobs.c.size_bytes)
+         .where(_unlinked(), evidence_blobs.c.created_at < before).order_by(evidence_blobs.c.sha256))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def delete_unlinked_blob(conn: Connection, sha256: str) -> bool:
+    """Delete the photo's row unless a case refers to it (checked in the same statement); True when gone."""
+    return conn.execute(evidence_blobs.delete().where(evidence_blobs.c.sha256 == sha256, _unlinked())).rowcount == 1
+
+
+def blobs_among(conn: Connection, shas: list[str]) -> set[str]:
+    """Which of these photos have a row."""
+    q = sa.select(evidence_blobs.c.sha256).where(evidence_blobs.c.sha256.in_(shas))
+    return set(conn.execute(q).scalars()) if shas else set()
 
 
 def flag(conn: Connection, sha256: str, name: str) -> None:

@@ -10,7 +10,7 @@ missing or when the city's UTC offset changed. Figures filtered to a department,
 (the drill-down) read `incident_facts` as before: the roll-ups carry one dimension at a time."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -24,7 +24,7 @@ from .feeds import _insert
 STATE_KEY = "evaluation.day_rollups"
 DIMS = ("department", "category", "district")
 FLOW_BASES = ("in", "out")          # also kept for the whole city (dim "all"), for the daily flow
-WEEK_BASES = ("due", "disp")        # also kept per week (basis + "w", day = the week's Monday), as are the
+WEEK_BASES = ("due", "disp", "fix")        # also kept per week (basis + "w", day = the week's Monday), as are the
 WEEK = "w"                          # histograms (measure + "w"): a year adds up 52 weeks, not 365 days
 
 
@@ -32,7 +32,24 @@ def week_of(day: int) -> int:
     """The Monday of a day's week (1970-01-01, day 0, was a Thursday)."""
     return day - (day + 3) % 7
 COUNTS = ("n", "suspended", "closed", "on_time", "late", "supervised", "fixed", "reworked", "returned", "accepted",
-          "accept_sum", "close_sum")
+          "accept_sum", "close_sum", "verified", "verify_failed", "verify_sum")
+AT = {c: k for k, c in enumerate(COUNTS)}
+FLOATS = ("accept_sum", "close_sum", "verify_sum")
+
+
+def _zeros() -> list:
+    return [0.0 if c in FLOATS else 0 for c in COUNTS]
+
+
+def disposal(conn: Connection, f, offset_seconds: int):
+    """(disposed on time, the city day the case fell due for disposal, the condition of the "fix" basis) of
+    facts `f` (dashboard.domain.evaluation.in_disposal): first fixed by the deadline (that day), else the
+    deadline's day; dispatched and not suspended."""
+    disposed = sa.and_(f.fixed_at.is_not(None), sa.or_(f.deadline.is_(None), f.fixed_at <= f.deadline))
+    day = sa.case((disposed, local_day(conn, f.fixed_at, offset_seconds)), else_=f.deadline_day)
+    where = sa.and_(f.dispatched_at.is_not(None), f.suspended.is_(False),
+                    sa.or_(disposed, f.deadline_day.is_not(None)))
+    return disposed, day, where
 
 
 # -- state ------------------------------------------------------------------------------------------
@@ -74,6 +91,7 @@ def _selects(conn: Connection, facts, sign: int, offset_seconds: int):
     fixed = f.fixed_count > 0
     accepted = f.accepted_at.is_not(None)
     disp_day = local_day(conn, f.dispatched_at, offset_seconds)
+    disposed, fix_day, fix_where = disposal(conn, f, offset_seconds)
     bases = {
         "due": (f.deadline_day, f.deadline_day.is_not(None), {
             "n": n(active), "suspended": n(f.suspended.is_(True)), "closed": n(closed),
@@ -84,7 +102,11 @@ def _selects(conn: Connection, facts, sign: int, offset_seconds: int):
         "disp": (disp_day, f.dispatched_at.is_not(None), {
             "n": n(), "fixed": n(fixed), "reworked": n(sa.and_(fixed, f.rework_count > 0)),
             "returned": n(f.return_count > 0), "accepted": n(accepted),
-            "accept_sum": total(f.accept_seconds, accepted)}),
+            "accept_sum": total(f.accept_seconds, accepted),
+            "verified": s * sa.func.coalesce(sa.func.sum(f.verify_count), 0),
+            "verify_failed": s * sa.func.coalesce(sa.func.sum(f.verify_failed), 0),
+            "verify_sum": s * sa.func.coalesce(sa.func.sum(f.verify_seconds), 0.0)}),
+        "fix": (fix_day, fix_where, {"n": n(), "fixed": n(disposed)}),
         "in": (f.created_day, f.created_day.is_not(None), {"n": n()}),
         "out": (f.closed_day, f.closed_day.is_not(None), {"n": n()}),
     }
@@ -94,7 +116,7 @@ def _selects(conn: Connection, facts, sign: int, offset_seconds: int):
             value = sa.func.coalesce(getattr(f, dim), "") if dim != "all" else sa.literal("")
             out.append(sa.select(
                 sa.literal(basis).label("basis"), day.label("day"), sa.literal(dim).label("dim"), value.label("value"),
-                *[(cols.get(c, zero if not c.endswith("_sum") else sa.literal(0.0))).label(c) for c in COUNTS])
+                *[(cols.get(c, zero if c not in FLOATS else sa.literal(0.0))).label(c) for c in COUNTS])
                 .where(where).group_by(day, value))
     acc_b, close_b = _bucket(conn, f.accept_seconds), _bucket(conn, f.close_seconds)
     buckets = [
@@ -176,6 +198,7 @@ def contributions(conn: Connection, ids: list[int], offset_seconds: int) -> tupl
     f = t.incident_facts.c
     active = f.suspended.is_(False)
     closed = sa.and_(active, f.closed_at.is_not(None))
+    disposed, fix_day, fix_where = disposal(conn, f, offset_seconds)
     q = sa.select(
         f.department, f.category, f.district, f.deadline_day, f.created_day, f.closed_day,
         local_day(conn, f.dispatched_at, offset_seconds).label("disp_day"), f.dispatched_at.is_not(None),
@@ -183,50 +206,58 @@ def contributions(conn: Connection, ids: list[int], offset_seconds: int) -> tupl
         sa.and_(active, sa.or_(f.closed_at.is_(None), f.closed_at > f.deadline)),
         sa.and_(active, f.supervised.is_(True)), f.fixed_count > 0, f.rework_count > 0, f.return_count > 0,
         f.accepted_at.is_not(None), f.accept_seconds, f.close_seconds,
-        _bucket(conn, f.accept_seconds), _bucket(conn, f.close_seconds)).where(f.incident_id.in_(ids))
+        _bucket(conn, f.accept_seconds), _bucket(conn, f.close_seconds),
+        fix_where, fix_day, disposed, f.verify_count, f.verify_failed, f.verify_seconds).where(f.incident_id.in_(ids))
     rows: dict[tuple, list] = {}
     buckets: dict[tuple, int] = {}
 
     def cell(basis, day, values):
         day = int(day)
         for dim, value in zip(DIMS, values):
-            yield rows.setdefault((basis, day, dim, value or ""), [0] * 10 + [0.0, 0.0])
+            yield rows.setdefault((basis, day, dim, value or ""), _zeros())
             if basis in WEEK_BASES:
-                yield rows.setdefault((basis + WEEK, week_of(day), dim, value or ""), [0] * 10 + [0.0, 0.0])
+                yield rows.setdefault((basis + WEEK, week_of(day), dim, value or ""), _zeros())
         if basis in FLOW_BASES:
-            yield rows.setdefault((basis, day, "all", ""), [0] * 10 + [0.0, 0.0])
+            yield rows.setdefault((basis, day, "all", ""), _zeros())
 
     def bump(measure, day, bucket):
         for key in ((measure, int(day), int(bucket)), (measure + WEEK, week_of(int(day)), int(bucket))):
             buckets[key] = buckets.get(key, 0) + 1
     for (dep, cat, dis, due_day, in_day, out_day, disp_day, dispatched, act, susp, cl, on_time, late, sup, fixed,
-         rework, ret, acc, acc_s, close_s, acc_b, close_b) in conn.execute(q):
+         rework, ret, acc, acc_s, close_s, acc_b, close_b, fix_due, fix_d, fix_ok, v_n, v_fail, v_s) in conn.execute(q):
         values = (dep, cat, dis)
         if due_day is not None:
             for c in cell("due", due_day, values):
-                c[0] += bool(act)
-                c[1] += bool(susp)
-                c[2] += bool(cl)
-                c[3] += bool(on_time)
-                c[4] += bool(late)
-                c[5] += bool(sup)
-                c[11] += (close_s or 0.0) if cl else 0.0
+                c[AT["n"]] += bool(act)
+                c[AT["suspended"]] += bool(susp)
+                c[AT["closed"]] += bool(cl)
+                c[AT["on_time"]] += bool(on_time)
+                c[AT["late"]] += bool(late)
+                c[AT["supervised"]] += bool(sup)
+                c[AT["close_sum"]] += (close_s or 0.0) if cl else 0.0
             if cl and close_s is not None:
                 bump("close", due_day, close_b)
         if dispatched:
             for c in cell("disp", disp_day, values):
-                c[0] += 1
-                c[6] += bool(fixed)
-                c[7] += bool(fixed and rework)
-                c[8] += bool(ret)
-                c[9] += bool(acc)
-                c[10] += (acc_s or 0.0) if acc else 0.0
+                c[AT["n"]] += 1
+                c[AT["fixed"]] += bool(fixed)
+                c[AT["reworked"]] += bool(fixed and rework)
+                c[AT["returned"]] += bool(ret)
+                c[AT["accepted"]] += bool(acc)
+                c[AT["accept_sum"]] += (acc_s or 0.0) if acc else 0.0
+                c[AT["verified"]] += v_n or 0
+                c[AT["verify_failed"]] += v_fail or 0
+                c[AT["verify_sum"]] += v_s or 0.0
             if acc and acc_s is not None:
                 bump("accept", disp_day, acc_b)
+        if fix_due:
+            for c in cell("fix", fix_d, values):
+                c[AT["n"]] += 1
+                c[AT["fixed"]] += bool(fix_ok)
         for basis, day in (("in", in_day), ("out", out_day)):
             if day is not None:
                 for c in cell(basis, day, values):
-                    c[0] += 1
+                    c[AT["n"]] += 1
     return rows, buckets
 
 
@@ -235,7 +266,7 @@ def apply_delta(conn: Connection, before: tuple[dict, dict], after: tuple[dict, 
     (rows0, b0), (rows1, b1) = before, after
     delta = []
     for key in rows0.keys() | rows1.keys():
-        old, new = rows0.get(key, [0] * 12), rows1.get(key, [0] * 12)
+        old, new = rows0.get(key, _zeros()), rows1.get(key, _zeros())
         d = [y - x for x, y in zip(old, new)]
         if any(d):
             delta.append(dict(zip(("basis", "day", "dim", "value"), key)) | dict(zip(COUNTS, d)))
@@ -304,16 +335,23 @@ def group_counts(conn: Connection, period: ev.Period, now: datetime, dimension: 
                  weekly: bool = False):
     """{group: counts of ev.COUNT_KEYS} plus "all" (and, with `weekly`, the on-time rate per week of the
     deadline) for the whole city, from the roll-ups. Overdue: not closed by the deadline, for deadlines
-    before today; today's from the facts (deadline before `now`); none after."""
+    before today; today's from the facts (deadline before `now`); none after. A period cut in the middle of
+    its last day (to date, and the same span before it) reads that day's part from the facts."""
     r = rt.incident_day_rollups.c
     first, last = day_number(period.first_day), day_number(period.last_day)
+    cut = _cut_part(period)
+    if cut is not None:
+        last -= 1
     today = today_number(now, offset_seconds)
     sums = [sa.func.sum(getattr(r, c)).label(c) for c in COUNTS]
     late_before_today = sa.func.sum(sa.case((r.day < today, r.late), else_=0)).label("late_past")
+    # disposal: only what fell due before today (today's from the facts, up to now; none after)
+    fix_past = [sa.func.sum(sa.case((r.day < today, getattr(r, c)), else_=0)).label(f"{c}_past")
+                for c in ("n", "fixed")]
     week = ((r.day + 3) // 7).label("week")
     found = []
     for part in _parts(r.day, r.basis, WEEK_BASES, first, last, today):
-        found += conn.execute(sa.select(r.basis, r.value, week, late_before_today, *sums)
+        found += conn.execute(sa.select(r.basis, r.value, week, late_before_today, *fix_past, *sums)
                               .where(part, r.dim == dimension).group_by(r.basis, r.value, week)).all()
     groups: dict[str, dict] = {}
     weeks: dict[int, list[int]] = {}
@@ -327,10 +365,14 @@ def group_counts(conn: Connection, period: ev.Period, now: datetime, dimension: 
             w = weeks.setdefault(int(row.week), [0, 0])
             w[0] += row.n
             w[1] += row.on_time
+        elif row.basis.startswith("fix"):
+            g.update(disposal_due=g["disposal_due"] + row.n_past, disposed=g["disposed"] + row.fixed_past)
         else:
             g.update(dispatched=g["dispatched"] + row.n, fixed=g["fixed"] + row.fixed,
                      reworked=g["reworked"] + row.reworked, returned=g["returned"] + row.returned,
-                     accept_n=g["accept_n"] + row.accepted, _accept_sum=g["_accept_sum"] + row.accept_sum)
+                     accept_n=g["accept_n"] + row.accepted, _accept_sum=g["_accept_sum"] + row.accept_sum,
+                     verify_n=g["verify_n"] + row.verified, verify_failed=g["verify_failed"] + row.verify_failed,
+                     _verify_sum=g["_verify_sum"] + row.verify_sum)
     if first <= today <= last:   # today's deadlines already past
         f = t.incident_facts.c
         nowu = now.astimezone(timezone.utc)
@@ -341,6 +383,12 @@ def group_counts(conn: Connection, period: ev.Period, now: datetime, dimension: 
              .group_by(value))
         for value, k in conn.execute(q):
             groups.setdefault(value, _empty())["overdue"] += k
+        for value, k, ok in conn.execute(_disposal_today(conn, period, now, today, offset_seconds, dimension)):
+            g = groups.setdefault(value, _empty())
+            g["disposal_due"] += k
+            g["disposed"] += ok
+    if cut is not None:
+        _add_facts(groups, weeks, conn, cut, now, dimension)
     out = {g: _finish(c) for g, c in groups.items()}
     total = _empty()
     for c in groups.values():
@@ -354,16 +402,62 @@ def group_counts(conn: Connection, period: ev.Period, now: datetime, dimension: 
     return out, rows
 
 
+def _cut_part(period: ev.Period) -> ev.Period | None:
+    """The part of the period's last day it covers, when it ends before that day does (to date)."""
+    tz = period.start.tzinfo
+    day_start = datetime.combine(period.last_day, time(0), tz)
+    if period.end == datetime.combine(period.last_day + timedelta(days=1), time(0), tz):
+        return None
+    return ev.Period(period.kind, max(day_start, period.start), max(period.end, period.start), period.last_day,
+                     period.last_day, True)
+
+
+def _add_facts(groups: dict, weeks: dict, conn: Connection, part: ev.Period, now: datetime, dimension: str) -> None:
+    """Add the counts of `part` (one day's part) from incident_facts to the roll-ups' `groups` and `weeks`."""
+    from .evaluation import group_counts as facts_counts
+    found = facts_counts(conn, part, now, dimension, percentiles=False)
+    week = (day_number(part.first_day) + 3) // 7
+    for value, c in found.items():
+        g = groups.setdefault(value, _empty())
+        for k in g:
+            if not k.startswith("_"):
+                g[k] += c.get(k) or 0
+        for name in ("accept", "close", "verify"):
+            g[f"_{name}_sum"] += (c.get(f"{name}_mean") or 0.0) * (c.get(f"{name}_n") or 0)
+        if c.get("due"):
+            w = weeks.setdefault(week, [0, 0])
+            w[0] += c["due"]
+            w[1] += c["closed_on_time"]
+
+
+def _disposal_today(conn: Connection, period: ev.Period, now: datetime, today: int, offset_seconds: int,
+                    dimension: str):
+    """(group, due for disposal, disposed) of what fell due for disposal today before `now` (and within the
+    period), from the facts, by the same rule as the facts path (dashboard.store.evaluation.Cohorts)."""
+    from .evaluation import Cohorts
+    f = t.incident_facts.c
+    c = Cohorts(conn, period, now)
+    midnight = datetime.fromtimestamp(today * 86400 - offset_seconds, timezone.utc)
+    today_only = sa.or_(sa.and_(c.disposed, f.fixed_at >= midnight),
+                        sa.and_(sa.not_(c.disposed), f.deadline >= midnight))
+    value = sa.func.coalesce(getattr(f, dimension), "")
+    # the index on fixed_at or deadline finds today's few rows
+    near = sa.or_(f.fixed_at >= midnight, f.deadline >= midnight)
+    return (sa.select(value, sa.func.count(), sa.func.count().filter(c.disposed))
+            .where(near, c.disposal_due, today_only).group_by(value))
+
+
 def _empty() -> dict:
     return {k: 0 for k in ("due", "suspended", "closed", "closed_on_time", "overdue", "supervised", "dispatched",
-                           "fixed", "reworked", "returned", "accept_n", "close_n")} | {"_accept_sum": 0.0,
-                                                                                       "_close_sum": 0.0}
+                           "fixed", "reworked", "returned", "disposal_due", "disposed", "accept_n", "close_n",
+                           "verify_n", "verify_failed")} | {"_accept_sum": 0.0, "_close_sum": 0.0, "_verify_sum": 0.0}
 
 
 def _finish(c: dict) -> dict:
     out = {k: int(v) for k, v in c.items() if not k.startswith("_")}
     out["accept_mean"] = c["_accept_sum"] / c["accept_n"] if c["accept_n"] else None
     out["close_mean"] = c["_close_sum"] / c["close_n"] if c["close_n"] else None
+    out["verify_mean"] = c["_verify_sum"] / c["verify_n"] if c["verify_n"] else None
     out["accept_p90"] = out["close_p90"] = None
     return out
 
@@ -427,7 +521,7 @@ def review_aggregates_side_by_side(store, period: ev.Period, before: ev.Period, 
     today = today_number(now, offset_seconds)
 
     def read(fn, *args, **kwargs):
-        with store.connect() as conn:
+        with store.read() as conn:
             return fn(conn, *args, **kwargs)
 
     def p90(conn, name, n):

@@ -135,6 +135,17 @@ def open_near(conn: Connection, category: str, lat: float, lon: float, dlat: flo
     return [_incident(r) for r in conn.execute(q)]
 
 
+def naming_duplicates(conn: Connection, statuses: list[str], categories: list[str], since: datetime,
+                      department_scope: str | None = None) -> list[dict]:
+    """id, code, category, details of incidents in `statuses` and `categories`, created since `since`,
+    whose details name likely duplicates (the newer report of a pair names the older): one query."""
+    i = t.incidents.c
+    q = sa.select(i.id, i.code, i.category, i.details).where(
+        scope_clause(department_scope), i.status.in_(statuses), i.category.in_(categories), i.created_at >= since,
+        sa.cast(i.details, sa.Text).like("%likely_duplicates%")).order_by(i.id)   # stable marks: no needless row updates
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
 def scope_clause(department: str | None):
     """The one place department scoping is applied: operators see only their department's incidents."""
     return sa.true() if department is None else t.incidents.c.department == department

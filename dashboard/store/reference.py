@@ -58,7 +58,12 @@ def save_city(conn: Connection, city: City) -> None:
         "name_zh": city.name_zh, "name_en": city.name_en, "center": list(city.center),
         "timezone": city.timezone, "default_language": city.default_language, "version": city.version,
         "working_periods": _periods(city), "rules": dict(city.rule_categories),
-        "routes": [{"id": r.id, "short_name": r.short_name, "geometry": r.geometry} for r in city.routes]}))
+        "routes": [{"id": r.id, "short_name": r.short_name, "geometry": r.geometry} for r in city.routes],
+        # departments renamed or merged (new code → old codes); kept here, no column of their own
+        "replaces": {d.code: list(d.replaces) for d in city.departments + city.retired_departments if d.replaces},
+        # categories.csv's needs_verification (code → yes/no) where the package says it; no column of their own
+        "needs_verification": {x.code: x.needs_verification for x in city.categories
+                               if x.needs_verification is not None}}))
     _replace(conn, t.districts, [
         {"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en, "geometry": d.geometry, "retired": d.retired}
         for d in city.districts + city.retired_districts])
@@ -101,8 +106,11 @@ def load_city(conn: Connection) -> City:
                      for r in conn.execute(sa.select(t.districts).order_by(t.districts.c.code))]
     if not all_districts:
         raise NoCityError(NO_CITY)
+    info = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == "city")).scalar() or {}
+    replaces = info.get("replaces") or {}
+    verify = info.get("needs_verification") or {}
     all_departments = [Department(r.code, r.name_zh, r.name_en, tuple(r.categories), tuple(r.districts),
-                                  r.level or "", r.contact or "", bool(r.retired))
+                                  r.level or "", r.contact or "", bool(r.retired), tuple(replaces.get(r.code) or ()))
                        for r in conn.execute(sa.select(t.departments).order_by(t.departments.c.code))]
     segments = tuple(RoadSegment(r.id, r.name_zh, r.name_en, r.district, r.free_flow_kmh, r.geometry)
                      for r in conn.execute(sa.select(t.road_segments).order_by(t.road_segments.c.id)))
@@ -112,7 +120,8 @@ def load_city(conn: Connection) -> City:
         Category(r.code, r.kind, r.group_zh, r.group_en, r.name_zh, r.name_en, r.default_priority,
                  group_code=r.group_code, reportable=bool(r.reportable),
                  limits=tuple((r.limits or {}).get(str(p), "") for p in range(1, 5)) if r.limits else (),
-                 standard_open=r.standard_open, standard_close=r.standard_close, retired=bool(r.retired))
+                 standard_open=r.standard_open, standard_close=r.standard_close, retired=bool(r.retired),
+                 needs_verification=verify.get(r.code))
         for r in conn.execute(sa.select(c.categories).order_by(c.categories.c.code)))
     rr = t.routing_rules.c
     rules = tuple(RoutingRule(r.category, r.district, r.department, bool(r.auto_dispatch), bool(r.is_group))
@@ -123,7 +132,6 @@ def load_city(conn: Connection) -> City:
                                tuple((date.fromisoformat(d), n) for d, n in r.holidays),
                                tuple((date.fromisoformat(d), n) for d, n in r.workdays))
                   for r in conn.execute(sa.select(c.calendar_years).order_by(c.calendar_years.c.year)))
-    info = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == "city")).scalar() or {}
     periods = tuple((time.fromisoformat(p.split("-")[0]), time.fromisoformat(p.split("-")[1]))
                     for p in info.get("working_periods") or ())
     calendar = WorkCalendar(years, periods) if periods else WorkCalendar(years)

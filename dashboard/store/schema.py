@@ -79,6 +79,12 @@ stations = sa.Table(
     sa.Column("lat", sa.Float, nullable=False),
 )
 
+# PostgreSQL: partitioned (migration 0009) — LIST (kind) into `events_readings` (segment_speed, air_reading,
+# vehicle_position), itself RANGE (observed_at) by UTC day (`events_rd_YYYYMMDD`, made ahead and dropped by
+# retention, plus `events_readings_default`), and `events_records` (every other kind). A partitioned table's
+# keys must hold its partition columns, so there the primary key is (id, kind, observed_at) and the unique
+# key of a version adds observed_at (fixed by the source: replays still collide). SQLite: one plain table,
+# keys as written below. dashboard.store.retention makes and drops the day partitions.
 events = sa.Table(
     "events", metadata,
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
@@ -95,6 +101,7 @@ events = sa.Table(
     sa.UniqueConstraint("source", "kind", "source_id", "updated_at"),
     sa.Index(None, "kind", "observed_at"),
     sa.Index(None, "received_at"),
+    postgresql_partition_by="LIST (kind)",
 )
 
 segment_state = sa.Table(
@@ -389,8 +396,15 @@ incident_facts = sa.Table(
     sa.Column("suspended", sa.Boolean, nullable=False, default=False),
     sa.Column("source_updated_at", TS, nullable=False),
     sa.Column("grid_cell", sa.String(32)),   # the unit-grid cell (issue 15)
+    # revision 0013: first reported fixed (the disposal rate, issue 16); the inspectors' checks (核查) with a
+    # result, how many failed and their request → result times added up (issue 18)
+    sa.Column("fixed_at", TS),
+    sa.Column("verify_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("verify_failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("verify_seconds", sa.Float, nullable=False, server_default="0"),
     sa.Index(None, "deadline"),
     sa.Index(None, "dispatched_at"),
+    sa.Index(None, "fixed_at"),
     sa.Index(None, "created_day"),
     sa.Index(None, "closed_day"),
 )

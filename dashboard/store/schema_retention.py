@@ -46,7 +46,9 @@ aqi_hourly = sa.Table(
     sa.Index("ix_aqi_hourly_hour", "hour"),
 )
 
-# basis: "due" (by the deadline's day), "disp" (first dispatch's day), "in" (created), "out" (closed);
+# basis: "due" (by the deadline's day), "disp" (first dispatch's day), "in" (created), "out" (closed),
+# "fix" (the day the case fell due for disposal: first fixed by the deadline, else the deadline; n = due
+# for disposal, fixed = disposed on time; revision 0013);
 # dim: department / category / district, value "" for none. Counts of the review's cohorts.
 incident_day_rollups = sa.Table(
     "incident_day_rollups", metadata,
@@ -66,6 +68,10 @@ incident_day_rollups = sa.Table(
     sa.Column("accepted", sa.Integer, nullable=False),
     sa.Column("accept_sum", sa.Float, nullable=False),
     sa.Column("close_sum", sa.Float, nullable=False),
+    # the inspectors' checks (核查) of the incidents dispatched that day (revision 0013)
+    sa.Column("verified", sa.Integer, nullable=False, server_default="0"),      # checks with a result
+    sa.Column("verify_failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("verify_sum", sa.Float, nullable=False, server_default="0"),      # request → result, seconds
 )
 
 # log-histograms of the two durations per day, for the city-wide 90th percentiles

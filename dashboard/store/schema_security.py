@@ -34,3 +34,28 @@ audit_chain = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+# Audit retention (issue 20): entries older than the policy are archived (DATA_DIR/audit-archive) and
+# then pruned. Each pruned batch leaves an anchor: the id and chain hash of the last entry it removed, so
+# that the chain still verifies from there (`cityops audit verify`; with `--archive DIR` end to end).
+# Append-only like the log itself.
+audit_anchor = sa.Table(
+    "audit_anchor", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("through_id", sa.BigInteger, nullable=False),     # the last pruned audit entry
+    sa.Column("hash", sa.String(64), nullable=False),           # its hash in the chain
+    sa.Column("entries", sa.Integer, nullable=False),           # how many this batch pruned
+    sa.Column("pruned_at", TS, nullable=False),
+    sa.Column("archive", sa.String(400), nullable=False),       # the archive file(s) holding them
+)
+
+# SQLite: the append-only triggers let a DELETE of audit_log / audit_chain through only while this table
+# holds its one row, and only up to `through_id`; the pruning transaction adds the row and removes it again
+# before it commits, so no other transaction ever sees it. (PostgreSQL: a transaction-local setting,
+# `cityops.audit_prune`, checked by the trigger function instead; the table stays empty there.)
+audit_prune_gate = sa.Table(
+    "audit_prune_gate", metadata,
+    sa.Column("slot", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("through_id", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("slot = 1", name="ck_audit_prune_gate_one_row"),
+)

@@ -332,7 +332,14 @@ def choose_thresholds(predictions: list[dict], cases: Sequence[Case], model: Sug
                     own = t_global if not above.any() or right[above].mean() >= target else None
                 by_category[c] = own
         covered = conf >= (t_global if t_global is not None else np.inf)
-        out[f"{target:g}"] = {"global": t_global, "by_category": by_category,
+        figures = {}   # per category, at the threshold it would use: for the admin's screen
+        for c in sorted(set(cats)):
+            mask = cats == c
+            cut = by_category.get(c, t_global)
+            mine = mask & (conf >= (cut if cut is not None else np.inf))
+            figures[c] = {"n": int(mask.sum()), "coverage": float(mine.sum() / mask.sum()),
+                          "precision": float(right[mine].mean()) if mine.any() else None}
+        out[f"{target:g}"] = {"global": t_global, "by_category": by_category, "figures": figures,
                               "coverage": float(covered.mean()) if len(conf) else 0.0,
                               "precision": float(right[covered].mean()) if covered.any() else None}
     return out

@@ -133,6 +133,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "disp.f.supervised": ("仅看督办", "Supervised only"),
     "disp.view.supervised": ("督办案件", "Under supervision"),
     "disp.dup.badge": ("〔疑似重复 {codes}〕", "[likely duplicate of {codes}]"),
+    "disp.dup.text_badge": ("〔内容相似 {codes}〕", "[similar text to {codes}]"),
     "disp.undo.merge": ("即将把本案件合并到 {code}", "Merging this incident into {code}"),
     "disp.undo.reject": ("即将不予立案", "Rejecting this report"),
     "disp.dup.more": ("另有 {n} 件疑似重复未列出", "{n} more not listed"),

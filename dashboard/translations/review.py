@@ -25,6 +25,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rev.fig.disposal_rate": ("处置率", "Disposal rate"),
     "rev.fig.rework_rate": ("返工率", "Rework rate"),
     "rev.fig.return_rate": ("退回率", "Return rate"),
+    "rev.fig.verify_fail_rate": ("核查不通过率", "Checks failed"),
+    "rev.fig.verify_mean": ("平均核查时长", "Mean time to verify"),
     "rev.fig.accept_mean": ("平均受理时长", "Mean time to accept"),
     "rev.fig.accept_p90": ("受理时长 P90", "Time to accept, 90th pct"),
     "rev.fig.close_mean": ("平均结案时长", "Mean time to close"),
@@ -42,12 +44,25 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rev.def.closure_rate": ("已结案 ÷ 应结案件。结案后被重新打开、尚未再次结案的案件不算已结案。",
                              "Closed ÷ due. An incident reopened after closure and not closed again does not count as closed."),
     "rev.def.on_time_rate": ("在截止时间前（含）结案 ÷ 应结案件。", "Closed by the deadline ÷ due."),
-    "rev.def.disposal_rate": ("本周期首次派遣的案件中，部门已反馈处置完毕的 ÷ 派遣数。",
-                              "Of incidents first dispatched in the period: reported fixed ÷ dispatched."),
+    "rev.def.disposal_rate": ("在截止时间前（含）首次反馈处置完毕的 ÷ 应处置数。应处置：已派遣的案件中，在本周期内"
+                              "且在此刻之前到期的——截止前已反馈处置完毕的按首次反馈时间计，其余按截止时间计。"
+                              "截止时间未到、尚未处置的案件（如昨天刚派遣的）不计入，因此进行中的周期与上期同期可比。",
+                              "First reported fixed by the deadline ÷ due for disposal. Due for disposal: dispatched "
+                              "incidents that fell due in the period and before now — when first reported fixed, if by "
+                              "the deadline, otherwise at the deadline. A case whose deadline has not come and that is "
+                              "not fixed yet (one dispatched yesterday, say) is not counted, so a period still running "
+                              "compares like with like with the same span before."),
     "rev.def.rework_rate": ("本周期派遣且已反馈处置的案件中，被退回返工或结案后重新打开的 ÷ 已反馈处置数。",
                             "Of incidents dispatched in the period and reported fixed: sent back for rework or reopened ÷ reported fixed."),
     "rev.def.return_rate": ("本周期派遣的案件中，被部门以非本部门职责退回的 ÷ 派遣数。",
                             "Of incidents dispatched in the period: returned as not the department's ÷ dispatched."),
+    "rev.def.verify_fail_rate": ("本周期派遣的案件中，巡查员现场核查未通过的 ÷ 已出结果的核查数（每次核查计一次，"
+                                 "尚未出结果的不计）。",
+                                 "Of incidents dispatched in the period: inspectors' on-site checks (核查) that failed ÷ "
+                                 "checks with a result (each check counts once; checks still open are left out)."),
+    "rev.def.verify_mean": ("本周期派遣的案件中，从调度员要求核查到巡查员给出结果的平均时长（每次已出结果的核查计一次）。",
+                            "Of incidents dispatched in the period: mean time from the dispatcher asking for a check "
+                            "to the inspector's result (each check with a result counts once)."),
     "rev.def.accept_mean": ("本周期派遣的案件从首次派遣到首次受理的平均时长。",
                             "Mean time from first dispatch to first acceptance, for incidents dispatched in the period."),
     "rev.def.accept_p90": ("同上时长的第 90 百分位数（连续插值）：九成案件在此时间内受理。",

@@ -17,7 +17,7 @@ from dashboard.domain.identity import Identity
 
 KIOSK_COOKIE = "cityops_kiosk"
 CSRF_COOKIE = "_csrf_token"          # dash-renderer sends this cookie back as the X-CSRFToken header
-STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico")
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico", "/favicon.ico", "/fonts/")
 DASH_INTERNAL = ("/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/_alive")
 
 

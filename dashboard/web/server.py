@@ -24,6 +24,8 @@ def build_server(services) -> flask.Flask:
     tiles.register(server, services)   # the base map's tile archive (issue 15)
     from . import field_api
     field_api.register(server)         # phone pages' manifest and service worker, thumbnails (issue 18)
+    from . import fonts
+    fonts.register(server, services)   # a CJK web font for screens on machines without one
 
     @server.route("/healthz")
     def healthz():

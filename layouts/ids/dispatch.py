@@ -47,6 +47,8 @@ REMEMBER = "disp-remember"        # Store: the view and filters in force, also w
 # the queue
 GRID = "disp-grid"
 ROWS = "disp-rows"                # Store: {id: version} of the rows the grid holds now
+TX = "disp-tx"                    # Store: a row transaction from the server with the filters it was made for;
+                                  # the page applies what still fits the rows the grid holds (dispatch-live.js)
 TOTAL = "disp-total"
 CHANGED = "disp-changed"          # Store: {ids, versions, n}: incidents the live stream or an action touched
 QUEUE_ERROR = "disp-queue-error"

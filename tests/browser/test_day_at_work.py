@@ -16,7 +16,7 @@ from dashboard.domain.identity import Identity
 from dashboard.services import incident_queries
 from dashboard.services.incident_actions import perform
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.test_dispatch_page import LIVE_TIMEOUT, feedback, open_row, record, wait_for_row
+from tests.browser.test_dispatch_page import LIVE_TIMEOUT, feedback, open_row, record, wait_for_grid, wait_for_row
 
 pytestmark = pytest.mark.browser
 DISPATCHER = Identity("dispatcher", "dispatcher")
@@ -88,7 +88,7 @@ def test_a_link_opens_the_incident_and_merge_is_confirmed_and_undoable(live_city
     page.wait_for_function(f"() => (document.querySelector('#disp-detail-head') || {{}}).textContent"
                            f"?.includes({json.dumps(second['code'])})", timeout=LIVE_TIMEOUT)
 
-    merge = page.locator(f"#disp-detail .disp-merge").first
+    merge = page.locator("#disp-detail .disp-merge").first
     merge.click()
     assert first["code"] in merge.inner_text()                             # "merge into …? click again"
     merge.click()
@@ -109,8 +109,33 @@ def test_a_link_opens_the_incident_and_merge_is_confirmed_and_undoable(live_city
     assert incident_queries.get_incident(live_city.services, DISPATCHER, second["id"])["status"] == "merged"
 
 
-@pytest.mark.xfail(strict=False, reason="intermittent: under live updates the detail sometimes moves to the next "
-                   "row while the reject form is open (grid focus vs. detail race, issue 16 item 11 left open)")
+def test_the_queue_marks_both_members_of_a_duplicate_pair_and_similar_text(live_city, new_page):
+    """Issue 16 item 9 and issue 21: the older report of a pair is marked as well as the newer, and two
+    reports alike in words (a little further apart) are marked with each other's case number."""
+    tag = uuid.uuid4().hex[:6]
+    older = record(live_city, f"井盖缺失 {tag} 一", category="0101", offset=0.101)
+    newer = record(live_city, f"井盖缺失 {tag} 二", category="0101", offset=0.101)     # same place
+    said = record(live_city, f"小区门口井盖松动车一过就哐哐响 {tag}", category="0101", offset=0.111)
+    again = record(live_city, f"小区门口井盖松动车一过哐哐响 {tag}", category="0101", offset=0.1118)   # ~100 m
+    page = new_page(1920, 1080)
+    sign_in_plain(page, live_city, "dispatcher")
+    page.wait_for_selector("#disp-grid .ag-center-cols-container .ag-row", timeout=FIRST_LOAD)
+    page.fill("#disp-f-text", tag)
+    wait_for_grid(page, "api.getDisplayedRowCount() === 4")                  # the filtered queue
+    for incident in (older, newer, said, again):
+        wait_for_row(page, incident["id"])
+
+    def title_cell(incident) -> str:
+        page.evaluate(f"(api => api.ensureNodeVisible(api.getRowNode('{incident['id']}')))(dash_ag_grid.getApi('disp-grid'))")
+        return page.inner_text(f"#disp-grid .ag-row[row-id='{incident['id']}'] .ag-cell[col-id='title']")
+
+    assert f"疑似重复 {newer['code'][-6:]}" in title_cell(older)          # the older one too
+    assert f"疑似重复 {older['code'][-6:]}" in title_cell(newer)
+    assert f"内容相似 {again['code'][-6:]}" in title_cell(said)
+    assert f"内容相似 {said['code'][-6:]}" in title_cell(again)
+    page.screenshot(path=str(SCREENSHOTS / "day-dispatch-duplicate-marks.png"))
+
+
 def test_reject_waits_for_the_undo_window_and_the_grid_follows_the_detail(live_city, new_page):
     tag = uuid.uuid4().hex[:6]
     gone = record(live_city, f"占道经营 {tag} 甲", category="0104", offset=0.061)
@@ -199,14 +224,10 @@ def test_an_english_dispatch_screen_composes_no_chinese(live_city, new_page):
     page.screenshot(path=str(SCREENSHOTS / "day-dispatch-1920x1080-en.png"))
 
 
-@pytest.mark.xfail(strict=False, reason="known defect, issue 16 item 6/11: the detail is sometimes redrawn while "
-                   "the dispatch form is opening (a live update), which closes the form and loses the keyboard "
-                   "focus; fixing the redraw is open work")
-def test_dispatch_by_keyboard_alone(live_city, new_page):
-    """d opens the form on the department picker; typing searches it; Tab goes on to the reason (not into
-    the date); a usual reason is one tap; Ctrl+Enter sends; nothing typed is lost."""
+def verified_case_open_on_the_desk(live_city, new_page, title: str, offset: float):
+    """A new verified case, open in a dispatcher's detail (the queue filtered down to it)."""
     tag = uuid.uuid4().hex[:6]
-    incident = record(live_city, f"供水管道漏水 键盘 {tag}", offset=0.091)
+    incident = record(live_city, f"{title} {tag}", offset=offset)
     incident = perform(live_city.services, DISPATCHER, incident["id"], "verify", incident["version"])
     page = new_page(1920, 1080)
     sign_in_plain(page, live_city, "dispatcher")
@@ -214,6 +235,13 @@ def test_dispatch_by_keyboard_alone(live_city, new_page):
     page.fill("#disp-f-text", tag)
     wait_for_row(page, incident["id"])
     open_row(page, incident["id"])
+    return page, incident
+
+
+def test_dispatch_by_keyboard_alone(live_city, new_page):
+    """d opens the form on the department picker; typing searches it; Tab goes on to the reason (not into
+    the date); a usual reason is one tap; Ctrl+Enter sends; nothing typed is lost."""
+    page, incident = verified_case_open_on_the_desk(live_city, new_page, "供水管道漏水 键盘", 0.091)
     page.keyboard.press("Escape")
     page.locator("#disp-detail-head").click()                      # the keys act on the page, not a field
     page.keyboard.press("d")
@@ -238,6 +266,34 @@ def test_dispatch_by_keyboard_alone(live_city, new_page):
         last = incident_store.history(conn, incident["id"])[-1]
     assert last["action"] == "dispatch" and last["reason"] == "按路段改派"
     assert incident_queries.get_incident(live_city.services, DISPATCHER, incident["id"])["department"] == target.code
+
+
+def test_a_change_to_the_open_case_keeps_the_form_being_filled(live_city, new_page):
+    """Issue 16 item 6: while the dispatcher fills in the dispatch form, a colleague's change to the same
+    case is said in the banner and the form stays as it is (open, what was typed, the department picked);
+    picking the case shown again redraws nothing."""
+    page, incident = verified_case_open_on_the_desk(live_city, new_page, "供水管道漏水 表单", 0.121)
+    page.click("#disp-actions [data-action='dispatch']")
+    form = ".disp-form.is-open[data-action='dispatch']"
+    page.wait_for_selector(f"{form} textarea", timeout=LIVE_TIMEOUT)
+    page.fill(f"{form} textarea", "按路段改派")
+    page.evaluate("""() => { window.__redrawn = 0; new MutationObserver(() => window.__redrawn++)
+                             .observe(document.getElementById('disp-actions'), {childList: true}); }""")
+
+    changed = perform(live_city.services, Identity("dispatcher2", "dispatcher"), incident["id"], "comment",
+                      incident["version"], params={"text": "现场有人看管"})            # a colleague, meanwhile
+    page.wait_for_selector("#disp-stale:not(.disp-hidden)", timeout=LIVE_TIMEOUT)
+    assert str(changed["version"]) in page.inner_text("#disp-stale")
+
+    # the case shown is picked again (the grid, a phoned-in case): the server answers, nothing is redrawn
+    with page.expect_response(lambda r: "_dash-update-component" in r.url
+                              and "disp-current" in (r.request.post_data or ""), timeout=LIVE_TIMEOUT):
+        page.evaluate(f"window.dash_clientside.set_props('disp-current', {{data: {{id: {incident['id']}}}}})")
+    settled(page)
+    assert page.evaluate("window.__redrawn") == 0
+    assert page.input_value(f"{form} textarea") == "按路段改派"
+    assert page.is_visible("#disp-stale")
+    page.screenshot(path=str(SCREENSHOTS / "day-dispatch-form-kept.png"))
 
 
 def operator_of(runtime) -> tuple[str, str]:
@@ -503,3 +559,24 @@ def test_a_phoned_in_case_is_recorded_on_the_page(live_city, new_page):
     page.wait_for_function(f"() => (document.querySelector('#disp-detail-head') || {{}}).textContent"
                            f"?.includes({json.dumps(tag)})", timeout=LIVE_TIMEOUT)   # opened at once
     assert page.is_hidden("#disp-phone")
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_an_admins_menu_never_wraps_on_a_narrow_desk_screen(live_city, new_page, lang):
+    """Eight menu entries at 1280 px: each label stays on one line (the menu scrolls sideways if it must)
+    and nothing in the header overlaps the city's name."""
+    page = new_page(1280, 800)
+    sign_in_plain(page, live_city, "admin", lang)
+    page.wait_for_selector(".app-nav .nav-link", timeout=FIRST_LOAD)
+    found = page.evaluate("""() => {
+        const links = [...document.querySelectorAll('.app-nav .nav-link')];
+        const city = document.querySelector('.brand-city').getBoundingClientRect();
+        const nav = document.querySelector('.app-nav').getBoundingClientRect();
+        const right = document.querySelector('.header-right').getBoundingClientRect();
+        return {n: links.length,
+                wrapped: links.filter(a => { const r = document.createRange(); r.selectNodeContents(a);
+                                             const tops = new Set([...r.getClientRects()].map(b => Math.round(b.top)));
+                                             return tops.size > 1; }).map(a => a.innerText),
+                overlaps: nav.left < city.right - 1 || nav.right > right.left + 1};
+    }""")
+    assert found["n"] >= 8 and found["wrapped"] == [] and not found["overlaps"], found

@@ -226,7 +226,8 @@ def test_the_queue_keeps_scroll_selection_and_filters_when_an_incident_arrives(l
     assert after["count"] == 41 and page.input_value("#disp-f-text") == tag
     assert page.evaluate("dash_ag_grid.getApi('disp-grid').getDisplayedRowAtIndex(0).id") == str(arrived["id"])
     bodies = [r.text() for r in callbacks if r.ok and r.status != 204]   # 204: nothing to update, no body
-    assert any('"rowTransaction"' in b for b in bodies) and not any('"rowData"' in b for b in bodies)
+    # only the difference travels (a row transaction the page applies), never the whole rows again
+    assert any('"disp-tx"' in b and '"tx"' in b for b in bodies) and not any('"rowData"' in b for b in bodies)
     assert own_errors(page) == []
 
 
@@ -242,3 +243,30 @@ VIEW_STATE = """() => {
             selected: api.getSelectedNodes().map(n => n.id).sort(), current: window.cityopsDispatch.current(),
             count: api.getDisplayedRowCount()};
 }"""
+
+
+def test_a_row_transaction_applies_only_what_still_fits_the_grid(live_city, new_page):
+    """The server makes a transaction from the index the grid held when it was asked; a whole reload may
+    have replaced the rows meanwhile. An update or removal of a row the grid no longer holds is not sent
+    to the grid (AG Grid would fail with error #4), a transaction made for other filters is dropped, and
+    the index is read back from the grid."""
+    page = new_page(1920, 1080)
+    sign_in(page, live_city, "dispatcher")
+    wait_for_grid(page, "api.getDisplayedRowCount() > 0")
+    result = page.evaluate("""() => {
+        const api = dash_ag_grid.getApi('disp-grid');
+        const first = api.getDisplayedRowAtIndex(0).data;
+        const apply = window.dash_clientside.dispatch.applyRows;
+        const before = api.getDisplayedRowCount();
+        const gone = {...first, id: 987654321, row_id: '987654321', title: 'gone meanwhile'};
+        const stale = apply({tx: {update: [gone], remove: [{row_id: '987654320'}]}, filters: ['a', null]}, 'a', null);
+        const added = api.getRowNode('987654321') !== undefined;
+        api.applyTransaction({remove: [{row_id: '987654321'}]});
+        const other = apply({tx: {add: [{...gone, row_id: '987654322', id: 987654322}]}, filters: ['b']}, 'c');
+        return {before, after: api.getDisplayedRowCount(), added, staleKeys: Object.keys(stale).length,
+                otherKeys: Object.keys(other).length, held: api.getRowNode('987654322') !== undefined};
+    }""")
+    # the update of a row it did not hold became an add (it belongs to these filters), the removal was skipped
+    assert result["added"] and result["staleKeys"] == result["before"] + 1
+    assert not result["held"] and result["otherKeys"] == result["after"] == result["before"]   # other filters
+    assert own_errors(page) == []

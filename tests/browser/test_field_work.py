@@ -291,3 +291,48 @@ def test_a_conflict_made_while_offline_is_shown_as_on_the_desk(browser, city):
     page.wait_for_selector("#field-status .field-problem", state="detached", timeout=WAIT)
     assert not page.errors
     ctx.close()
+
+
+def test_the_demo_inspector_sees_the_district_outlines_without_tiles(browser, city):
+    """No tile archive installed: the phone's map is the city's district outlines as CityOps serves them,
+    each named; the demo inspector's beat stands out, the line above the map says which districts it holds
+    and then where the pin is; located, the district around the fix is in sight; a tap moves the pin, not
+    the view."""
+    from dashboard.domain.geo import point_in_polygon
+    svc = city.services
+    with svc.store.read() as conn:
+        beat = field_store.beat(conn, "inspector")["district"]
+    assert 1 <= len(beat) <= 2                         # the demo's inspector login has a beat
+    by_code = {d.code: d for d in svc.city.districts}
+    lon, lat = svc.city.center
+    here = next(d for d in svc.city.districts if point_in_polygon((lon, lat), d.geometry))
+    for lang, beat_word in (("zh-CN", "我的责任区"), ("en", "my beat")):
+        ctx, page = phone(browser, city, "inspector", logins(city)["inspector"], lang=lang)
+        page.wait_for_selector("#field-map path.field-map-district", timeout=WAIT)
+        assert page.locator("#field-map path.field-map-district").count() == len(svc.city.districts)
+        codes = page.locator("#field-map path.is-beat").evaluate_all("els => els.map(e => e.dataset.code)")
+        assert sorted(codes) == sorted(beat)
+        assert sorted(page.locator("#field-map text.field-map-name.is-beat").all_text_contents()) == \
+            sorted(by_code[c].name(lang) for c in beat)
+        where = page.text_content("#field-map-where")
+        assert all(by_code[c].name(lang) in where for c in beat)
+        page.locator("#field-map").scroll_into_view_if_needed()
+        shot(page, f"map-beat-{lang[:2]}")
+        page.tap("#field-locate")                      # the phone is at the city's centre
+        expected = f"{here.name(lang)}" + (f" · {beat_word}" if here.code in beat else "")
+        page.wait_for_selector(f"#field-map-where:text-is('{expected}')", timeout=WAIT)
+        page.wait_for_selector("#field-map .field-map-pin", timeout=WAIT)
+        crosses = page.eval_on_selector(f"#field-map path[data-code='{here.code}']", """p => {
+            const b = p.getBBox();   // the outline is in sight: the view does not lie wholly inside it
+            return !(b.x <= 0 && b.y <= 0 && b.x + b.width >= 360 && b.y + b.height >= 220);
+        }""")
+        assert crosses
+        before = page.get_attribute(f"#field-map path[data-code='{here.code}']", "d")
+        fix = page.text_content("#field-coords")
+        page.tap("#field-map", position={"x": 60, "y": 60})
+        page.wait_for_function("fix => document.querySelector('#field-coords').textContent !== fix", arg=fix,
+                               timeout=WAIT)
+        assert page.get_attribute(f"#field-map path[data-code='{here.code}']", "d") == before   # the view stayed
+        shot(page, f"map-located-{lang[:2]}")
+        assert not page.errors
+        ctx.close()

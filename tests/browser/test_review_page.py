@@ -39,10 +39,11 @@ def review_city(tmp_path_factory):
 
     def moved(f):
         values = {k: (getattr(f, k) + shift if getattr(f, k) else None)
-                  for k in ("created_at", "deadline", "dispatched_at", "accepted_at", "closed_at")}
+                  for k in ("created_at", "deadline", "dispatched_at", "accepted_at", "closed_at", "fixed_at")}
+        checks = tuple((asked + shift, done + shift if done else None, result) for asked, done, result in f.checks)
         return replace(f, incident_id=900000 + f.incident_id, department=mapping[f.department],
                        district=mapping[f.district], lat=lat0 + 0.01 * f.incident_id, lon=lon0 - 0.01 * f.incident_id,
-                       extra={k: v + shift for k, v in f.extra.items()}, **values)
+                       extra={k: v + shift for k, v in f.extra.items()}, checks=checks, **values)
     with services.store.begin() as conn:
         store_facts(conn, [moved(f) for f in october_cases()])
     runtime.department_names = [d.name_zh for d in services.city.departments[:3]]
@@ -84,7 +85,10 @@ def test_review_on_a_tablet(review_city, browser, size):
     seen = watch(page)
     try:
         sign_in_as_leader(page, review_city)
-        page.wait_for_timeout(800)
+        page.wait_for_function("names => { const el = document.querySelector('.rev-league'); "
+                               "return !!el && names.every(n => el.innerText.includes(n)) "
+                               "&& (document.querySelector('#rev-tiles') || {}).innerText.includes('%'); }",
+                               arg=list(review_city.department_names), timeout=30_000)
         assert no_horizontal_scroll(page)
         league = page.inner_text(".rev-league")
         for name in review_city.department_names:
@@ -96,10 +100,11 @@ def test_review_on_a_tablet(review_city, browser, size):
         page.wait_for_function("() => document.querySelectorAll('#rev-heat-map path.rev-heat-cell').length === 6",
                                timeout=10_000)
         page.eval_on_selector("#rev-daily", "el => el.scrollIntoView()")
-        page.wait_for_timeout(500)
+        page.wait_for_selector("#rev-daily .main-svg", state="visible", timeout=10_000)
         page.screenshot(path=str(SCREENSHOTS / f"review-{width}x{height}-trends.png"))
         page.eval_on_selector(".rev-page", "el => el.scrollTo(0, el.scrollHeight)")
-        page.wait_for_timeout(1500)
+        page.wait_for_function("() => { const el = document.querySelector('.rev-page'); "
+                               "return Math.abs(el.scrollTop + el.clientHeight - el.scrollHeight) <= 2; }", timeout=10_000)
         page.screenshot(path=str(SCREENSHOTS / f"review-{width}x{height}-bottom.png"))
         page.eval_on_selector(".rev-page", "el => el.scrollTo(0, 0)")
 
@@ -148,6 +153,44 @@ def test_english_and_a_dispatcher_can_open_it(review_city, browser):
         page.wait_for_selector(".rev-league tbody tr", timeout=30_000)
         assert "League table" in page.inner_text("#rev-league-title")
         assert "On-time closure" in page.inner_text("#rev-tiles")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_checks_and_the_disposal_rate_at_1024(review_city, browser, lang):
+    """Issues 16 and 18: the inspectors' checks (share failed, mean time to verify) are figures of the review
+    with their definitions (a column of the report's league table); the disposal rate counts only what fell
+    due (A, B, G fixed by their deadlines, C's deadline passed unfixed: 3 of 4)."""
+    context, page = tablet(browser, 1024, 768)
+    try:
+        sign_in_as_leader(page, review_city)
+        page.goto(f"{review_city.url}review?period=last_month&lang={lang}")
+        page.wait_for_selector(".rev-league tbody tr", timeout=30_000)
+        tiles = page.inner_text("#rev-tiles")
+        labels = {"zh-CN": ("核查不通过率", "平均核查时长", "处置率"),
+                  "en": ("Checks failed", "Mean time to verify", "Disposal rate")}[lang]
+        for label in labels:
+            assert label in tiles, label
+        failed = page.inner_text('[id*="\\"key\\":\\"verify_fail_rate\\""] .rev-tile-value')
+        assert failed == "33.3%"                    # B's first check of three
+        disposal = page.inner_text('[id*="\\"key\\":\\"disposal_rate\\""] .rev-tile-value')
+        assert disposal == "75.0%"
+        assert no_horizontal_scroll(page)
+        shots = SCREENSHOTS
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / f"review-1024-{lang}.png"))
+        page.tap('[id*="\\"key\\":\\"verify_fail_rate\\""]')
+        page.wait_for_selector("#rev-definition:not([hidden])", timeout=10_000)
+        assert {"zh-CN": "核查", "en": "checks"}[lang] in page.inner_text("#rev-definition .rev-def-text")
+        page.tap("#rev-incidents-btn")
+        page.wait_for_selector("#rev-incidents .rev-code", timeout=10_000)
+        codes = page.eval_on_selector_all("#rev-incidents .rev-code", "els => els.map(e => e.textContent)")
+        assert codes == ["C900002"]
+        page.eval_on_selector("#rev-definition", "el => el.scrollIntoView()")
+        page.screenshot(path=str(shots / f"review-1024-{lang}-definition.png"))
+        page.eval_on_selector(".rev-league", "el => el.scrollIntoView()")
+        page.screenshot(path=str(shots / f"review-1024-{lang}-league.png"))
     finally:
         context.close()
 

@@ -39,3 +39,14 @@ def test_pages_render_under_the_policy(live_city, new_page, path):
                                timeout=30_000)
     assert violations == [], violations
     assert [e for e in page.console_errors if any(w in e for w in CSP_WORDS)] == []
+
+
+def test_the_served_cjk_font_is_taken_by_the_browser_under_the_policy(live_city, new_page):
+    """A wall PC without a CJK font of its own: the font CityOps serves is accepted by Chromium's font
+    sanitizer (the collection it comes from is not) and allowed by the policy (font-src 'self')."""
+    page = new_page(1920, 1080, bypass_csp=False)
+    page.goto(f"{live_city.url}login?lang=zh-CN")
+    loaded = page.evaluate("() => document.fonts.load('20px \"CityOps CJK\"', '城市运行').then("
+                           "faces => faces.map(f => f.status), e => 'error: ' + e)")
+    assert loaded == ["loaded"], (loaded, page.console_errors)
+    assert page.evaluate("() => document.fonts.check('20px \"CityOps CJK\"', '城')")

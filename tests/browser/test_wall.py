@@ -206,3 +206,60 @@ def test_the_wall_reloads_itself_when_the_server_runs_another_build(wall_city, n
                                timeout=20_000)   # the new page is up and drawing
     finally:
         config[BUILD_KEY] = before
+
+
+# The overview at rest (no highlight, the map still for a moment, the frame drawn): every AQI badge shown
+# against every cluster icon and every district name, by their boxes on screen; null while it moves.
+AT_REST_OVERLAPS = """async () => {
+    const still = () => JSON.stringify([
+        document.querySelector('.wall-map .leaflet-map-pane').style.transform,
+        document.querySelector('.wall-map path.district-shape, .wall-map .leaflet-wall-districts-pane path')?.getAttribute('d'),
+        [...document.querySelectorAll('.wall-map .inc-cluster')].map(c => c.style.transform).join()]);
+    const frame = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const before = still();
+    await new Promise(r => setTimeout(r, 700));
+    await frame();
+    const placed = !window.cityops.wallmap.settled || window.cityops.wallmap.settled();   // no redraw waits for its frame
+    if (document.getElementById('wall-page').classList.contains('is-spot') || still() !== before || !placed) { return null; }
+    const shown = sel => [...document.querySelectorAll(sel)].filter(e => getComputedStyle(e).visibility !== 'hidden')
+        .map(e => [e.textContent.trim(), e.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+    const overlap = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    const badges = shown('.wall-map .aqi-marker'), others = shown('.wall-map .inc-cluster, .wall-map .district-label');
+    const map = document.getElementById('wall-map').getBoundingClientRect();
+    return {badges: badges.length, clusters: document.querySelectorAll('.wall-map .inc-cluster').length,
+            overlaps: badges.flatMap(([a, ra]) => others.filter(([, rb]) => overlap(ra, rb)).map(([b]) => `${a} × ${b}`)),
+            outside: badges.filter(([, r]) => r.left < map.left || r.right > map.right || r.top < map.top || r.bottom > map.bottom).length,
+            legendPx: parseFloat(getComputedStyle(document.querySelector('.wall-map-area .map-legend li')).fontSize)};
+}"""
+
+
+def test_on_the_overview_no_aqi_badge_covers_a_cluster_or_a_district_name(wall_city, new_page):
+    """1920×1080: the badges keep clear of the clusters and the names (moved aside, or left out where
+    there is no room), most of them still shown; the legend reads from 5 m (24 px)."""
+    page = new_page(1920, 1080)
+    url, _ = kiosk_link(wall_city, "overlaps", scenes="overview")
+    open_wall(page, url)
+    page.wait_for_selector(".wall-map .inc-cluster", timeout=20_000)
+    page.wait_for_selector(".wall-map .district-label", timeout=20_000)
+    stations = len(wall_city.services.city.stations)
+    page.wait_for_function(f"document.querySelectorAll('.wall-map .aqi-marker').length === {stations}", timeout=20_000)
+    found, deadline = None, time.monotonic() + 90
+    while found is None and time.monotonic() < deadline:
+        found = page.evaluate(AT_REST_OVERLAPS)
+    assert found is not None, "the overview never came to rest"
+    assert found["clusters"] >= 3, found
+    assert found["overlaps"] == [], found["overlaps"]
+    assert found["outside"] == 0
+    assert found["badges"] >= stations / 2, found
+    assert found["legendPx"] >= 24, found["legendPx"]
+    assert page.console_errors == []
+
+
+def test_the_feed_strip_ends_with_a_label_when_the_wall_polls(wall_city, new_page):
+    page = new_page(1920, 1080)
+    url, _ = kiosk_link(wall_city, "poll-strip", live="poll")
+    open_wall(page, url)
+    page.wait_for_selector(".wfeed", timeout=20_000)
+    last = page.evaluate("""() => { const items = [...document.querySelectorAll('.wall-feeds li, .wall-feeds .wall-live')]
+        .filter(e => e.offsetParent !== null); return items.length ? items[items.length - 1].textContent.trim() : null; }""")
+    assert last, "a bare dot ends the feed strip"

@@ -82,6 +82,10 @@ def _seed(services, tmp_path, n=30):
     evidence.mkdir(parents=True)
     (evidence / "before.jpg").write_bytes(b"\xff\xd8\xff" + bytes(range(256)) * 20)
     (evidence / "after.jpg").write_bytes(b"\xff\xd8\xff after")
+    archive = tmp_path / "audit-archive"   # what the retention round archived before pruning the audit log
+    archive.mkdir()
+    (archive / "audit-2025-01.jsonl.gz").write_bytes(b"\x1f\x8b archived entries")
+    (archive / ".prune.lock").write_bytes(b"")
 
 
 @pytest.fixture
@@ -121,7 +125,7 @@ def test_backup_under_load_then_restore_gives_the_same(services, tmp_path, empty
         during = load.reports
     assert during > 3
     m = bk.read_manifest(file)
-    assert m["evidence_files"] == 2 and m["dialect"] == services.store.dialect
+    assert m["evidence_files"] == 2 and m["audit_archive_files"] == 1 and m["dialect"] == services.store.dialect
     counts = m["counts"]
     assert counts["incidents"]["rows"] >= 30 and counts["incident_history"]["rows"] >= 30
     assert counts["audit_log"]["rows"] >= 30
@@ -135,6 +139,8 @@ def test_backup_under_load_then_restore_gives_the_same(services, tmp_path, empty
     assert out["counts"] == counts
     assert (data / "evidence" / "2026" / "12" / "before.jpg").read_bytes() == \
         (tmp_path / "evidence" / "2026" / "12" / "before.jpg").read_bytes()
+    assert (data / "audit-archive" / "audit-2025-01.jsonl.gz").read_bytes() == b"\x1f\x8b archived entries"
+    assert not (data / "audit-archive" / ".prune.lock").exists()   # the pruner's lock is not content
     # the restored store is a store: migrations find it at its revision and it takes new incidents
     from dashboard.store import migrate
     assert migrate.current_revision(target.engine) == m["revision"]

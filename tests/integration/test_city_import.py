@@ -81,9 +81,8 @@ def test_first_import_shows_then_applies_audited_and_a_second_changes_nothing(st
     assert [h["package_version"] for h in city_import.history(store)] == ["0.1"]
 
 
-def test_export_import_export_is_byte_identical(store, tmp_path):
-    original = write_demo_package(tmp_path / "demo")
-    do_import(store, original)
+def export_import_export(store, tmp_path):
+    """The store's city exported (first), imported into a new store and exported again (second)."""
     first, second = tmp_path / "first", tmp_path / "second"
     from dashboard.citypkg.write import write_package
     with store.connect() as conn:
@@ -96,6 +95,13 @@ def test_export_import_export_is_byte_identical(store, tmp_path):
             write_package(reference.load_city(conn), second)
     finally:
         other.close()
+    return first, second
+
+
+def test_export_import_export_is_byte_identical(store, tmp_path):
+    original = write_demo_package(tmp_path / "demo")
+    do_import(store, original)
+    first, second = export_import_export(store, tmp_path)
     assert files(first) == files(second) == files(original)
 
 

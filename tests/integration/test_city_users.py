@@ -17,7 +17,9 @@ from dashboard.citypkg.read import read_package
 from dashboard.citypkg.starter import write_starter
 from dashboard.cli import main
 from dashboard.config import Settings
+from dashboard.domain.identity import Identity
 from dashboard.services import city_import, city_users, first_sign_in
+from dashboard.services.auth import AuthService
 from dashboard.services.container import Services
 from dashboard.store import auth as auth_store, password_due, reference
 from dashboard.store import schema as t, schema_city as c, utcnow
@@ -188,3 +190,25 @@ def test_the_password_page_needs_its_form_token(web):
                                                   "password": "my own password 1", "repeat": "my own password 1"})
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
     assert client.get("/password/first").status_code == 302
+
+
+def test_an_administrators_reset_is_temporary_unless_permanent(web):
+    """The administrator knows a password they set: the person chooses their own at the next sign-in;
+    --permanent keeps it and also ends a change still pending from the package's temporary password."""
+    app, svc, logins = web
+    admin = Identity("root", "admin", via="cli")
+    auth = AuthService(svc)
+    auth.reset_password(admin, "wangmin", "set by the admin 1")
+    page = _sign_in(app.server.test_client(), "wangmin", "set by the admin 1").get_data(as_text=True)
+    assert 'id="pw-form"' in page and first_sign_in.must_change(svc, "wangmin")
+
+    assert first_sign_in.must_change(svc, "zhao")                       # pending from users.csv
+    auth.reset_password(admin, "zhao", "service account pw 1", temporary=False)
+    assert not first_sign_in.must_change(svc, "zhao")
+    client = app.server.test_client()
+    assert _sign_in(client, "zhao", "service account pw 1").status_code == 302   # straight in
+    assert client.get("/api/v1/incidents").status_code == 200
+    with svc.store.connect() as conn:
+        reasons = [r.reason for r in conn.execute(sa.select(t.audit_log.c.reason).where(
+            t.audit_log.c.action == "user_reset_password").order_by(t.audit_log.c.id))]
+    assert reasons == ["temporary: to be changed at the next sign-in", "permanent"]

@@ -155,3 +155,22 @@ def test_hot_spots_count_incidents_per_cell_and_filter_by_category(october_servi
     only = evaluation.hot_spots(october_services, LEADER, ReviewQuery("custom", OCT.first, OCT.last, category="0501"),
                                 NOW)
     assert len(only) == 1 and abs(only[0]["lat"] - 32.02) < 0.01
+
+
+def test_the_checks_and_the_disposal_rate_are_in_the_take_away(october_services, tmp_path):
+    """Issue 18: the inspectors' checks (share failed, mean time to verify) in the PDF's key figures with
+    their definitions and its league table, and in the CSV; issue 16: the disposal rate of what fell due."""
+    from pypdf import PdfReader
+    data = review_report.report_data(october_services, LEADER, OCT, "en", NOW)
+    assert data["figures"]["totals"]["verify_fail_rate"] == pytest.approx(1 / 3)
+    assert data["figures"]["totals"]["disposal_rate"] == pytest.approx(3 / 4)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(review_report.pdf_bytes(data))).pages)
+    for words in ("Checks failed", "Mean time to verify", "33.3%", "2.0 h", "75.0%", "checks with a result"):
+        assert words in text, words
+    rows = list(csv.reader(io.StringIO(review_report.csv_bytes(data).decode("utf-8-sig"))))
+    head = next(n for n, r in enumerate(rows) if r and r[0] == "Rank")
+    failed = rows[head].index("Checks failed (%)")
+    assert {r[1]: r[failed] for r in rows[head + 1:head + 4]} == {"Transport Bureau": "", "City Management Bureau":
+                                                                  "33.3", "Environment Bureau": ""}
+    verify = [r for r in rows if r and r[0].startswith("Mean time to verify")]
+    assert verify == [["Mean time to verify (hours)", "2.0", "1.0"]]     # September's: D's check, 1 h

@@ -7,12 +7,13 @@ from dataclasses import replace
 from datetime import date, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from dashboard.domain import evaluation as ev
 from dashboard.domain.identity import Identity
 from dashboard.store import evaluation as store_ev
 from dashboard.store.evaluation_percentiles import percentiles_by_histogram
-from dashboard.store import schema as t
+from dashboard.store import schema as t, schema_field
 from tests.unit.test_evaluation_figures import EXPECTED_OCTOBER, NOW, OCTOBER, october_cases
 
 SHANGHAI = 8 * 3600
@@ -27,7 +28,7 @@ def store_facts(conn, facts: list[ev.IncidentFacts]) -> None:
     the services do)."""
     for f in facts:
         f = replace(f, **{k: _utc(getattr(f, k)) for k in ("created_at", "deadline", "dispatched_at",
-                                                           "accepted_at", "closed_at")},
+                                                           "accepted_at", "closed_at", "fixed_at")},
                     extra={k: _utc(v) for k, v in f.extra.items()})
         steps = [("report", f.created_at, "reported"), ("verify", f.created_at, "verified")]
         if f.dispatched_at:
@@ -39,10 +40,11 @@ def store_facts(conn, facts: list[ev.IncidentFacts]) -> None:
         reopened = f.extra.get("reopened")
         reworks = f.rework_count - (1 if reopened else 0)
         base = f.accepted_at or f.dispatched_at or f.created_at
+        first_fixed = f.fixed_at or base + timedelta(hours=1)
         for n in range(f.fixed_count):
-            steps.append(("report_fixed", base + timedelta(hours=1, minutes=n * 2), "fixed"))
+            steps.append(("report_fixed", first_fixed + timedelta(minutes=n * 2), "fixed"))
             if n < reworks:
-                steps.append(("rework", base + timedelta(hours=1, minutes=n * 2 + 1), "accepted"))
+                steps.append(("rework", first_fixed + timedelta(minutes=n * 2 + 1), "accepted"))
         if f.suspended:
             steps.append(("suspend", base + timedelta(minutes=30), steps[-1][2]))
         if reopened:
@@ -60,6 +62,10 @@ def store_facts(conn, facts: list[ev.IncidentFacts]) -> None:
             conn.execute(t.incident_history.insert().values(
                 incident_id=f.incident_id, version=version, action=action, from_status=None, to_status=status,
                 actor="test", actor_role="dispatcher", at=when, reason=None, details={}))
+        for asked, done, result in f.checks:   # the inspectors' checks (核查) of its fixes
+            conn.execute(schema_field.verification_tasks.insert().values(
+                incident_id=f.incident_id, inspector="x", department=f.department, requested_by="d",
+                requested_at=_utc(asked), done_at=_utc(done), result=result))
 
 
 @pytest.fixture
@@ -196,3 +202,122 @@ def test_one_scan_by_group_and_week_equals_the_separate_ones(october, dimension)
     for grp, counts in separate.items():
         for key, value in counts.items():
             assert groups[grp][key] == pytest.approx(value), (grp, key)
+
+
+# -- the disposal rate of a period to date (issue 16) -----------------------------------------------------
+def test_a_running_month_in_sql_counts_only_what_fell_due_before_now(store):
+    """December to 5 December 15:00 on both databases, edges included (a deadline a minute ago, one exactly
+    now, a fix exactly at the deadline, one an hour late, one in November), equals the hand-computed rule;
+    the incidents behind the figure are the due ones not disposed."""
+    from dashboard.store import evaluation_trends as trends
+    from tests.unit.test_evaluation_figures import DEC, DEC_NOW, december_cases
+    cases = december_cases()
+    with store.begin() as conn:
+        store_facts(conn, cases)
+        store_ev.refresh_facts(conn, offset_seconds=SHANGHAI)
+    before = ev.previous(DEC, DEC_NOW.tzinfo)
+    with store.read() as conn:
+        got = store_ev.group_counts(conn, DEC, DEC_NOW)["all"]
+        got_before = store_ev.group_counts(conn, before, DEC_NOW)["all"]
+        behind, total = trends.incidents_behind(conn, DEC, DEC_NOW, "disposal_rate")
+    want = ev.reference_counts(cases, DEC, DEC_NOW)
+    assert (got["disposal_due"], got["disposed"]) == (want["disposal_due"], want["disposed"]) == (5, 2)
+    want_before = ev.reference_counts(cases, before, DEC_NOW)
+    assert (got_before["disposal_due"], got_before["disposed"]) == (want_before["disposal_due"],
+                                                                    want_before["disposed"])
+    assert total == 3 and sorted(r["id"] for r in behind) == [2, 5, 8]
+
+
+def test_the_first_fix_and_the_checks_follow_the_actions(services):
+    """A check failed, the fix redone, a check passed, through the field services: the review's figures move
+    at the next refresh (the refresh path), as /api/v1/field/evaluation says."""
+    from dashboard.services import evaluation as review, field
+    from tests.integration.test_field_work import (DISPATCHER, INSPECTOR, OPERATOR_CG, _with, inspector_report,
+                                                   now_cn, perform, photo, to_fixed)
+    from dashboard.services.auth import AuthService
+    from dashboard.services import intake
+    from tests.integration.test_field_work import ADMIN, PASSWORD
+    s = _with(services, field_verify_categories="0101")
+    intake.ensure_routing_rules(s)
+    AuthService(s).add_user(ADMIN, INSPECTOR.username, "inspector", None, PASSWORD)
+    field.set_beat(s, ADMIN, INSPECTOR.username, ["D1"], [])
+    inc = to_fixed(s, inspector_report(s))
+    inc = perform(s, DISPATCHER, inc["id"], "request_verification", inc["version"])
+    inc = field.act(s, INSPECTOR, inc["id"], {"action": "verify_fail", "version": inc["version"], "reason": "no"},
+                    [("verify", photo(s, taken=now_cn()))])
+    review.refresh(s)
+    with s.store.read() as conn:
+        row = conn.execute(t.incident_facts.select()).one()
+    assert row.fixed_at is not None and (row.verify_count, row.verify_failed) == (1, 1)
+    inc = perform(s, DISPATCHER, inc["id"], "rework", inc["version"], reason="no")
+    inc = field.act(s, OPERATOR_CG, inc["id"], {"action": "report_fixed", "version": inc["version"], "note": "again"},
+                    [("after", photo(s, taken=now_cn()))])
+    inc = perform(s, DISPATCHER, inc["id"], "request_verification", inc["version"])
+    field.act(s, INSPECTOR, inc["id"], {"action": "verify_pass", "version": inc["version"]},
+              [("verify", photo(s, taken=now_cn()))])
+    figures = review.figures(s, Identity("boss", "leader"), review.ReviewQuery("this_week"), "en")
+    assert figures["totals"]["verified"] == 2 and figures["totals"]["verify_fail_rate"] == pytest.approx(0.5)
+    assert figures["totals"]["verify_mean"] is not None and figures["totals"]["verify_mean"] >= 0
+    with s.store.read() as conn:
+        assert conn.execute(t.incident_facts.select()).one().fixed_at == row.fixed_at   # the first fix stays
+
+
+def test_a_review_read_does_not_wait_for_a_writer_on_sqlite(services):
+    """The review reads on Store.read(): on SQLite a deferred BEGIN, so while another connection holds the
+    write lock the page's figures are still read (with BEGIN IMMEDIATE they would wait for it), and a writer
+    is not held up by a review read in progress."""
+    if services.store.dialect != "sqlite":
+        pytest.skip("PostgreSQL readers never take the write lock")
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from dashboard.services import evaluation as review
+    from dashboard.store import evaluation_trends as trends
+    with services.store.begin() as conn:
+        store_facts(conn, october_cases())
+    review.refresh(services)
+    leader = Identity("boss", "leader")
+    query = review.ReviewQuery("custom", OCTOBER.first_day, OCTOBER.last_day)
+    writer_holds, reader_done = threading.Event(), threading.Event()
+
+    def write():
+        with services.store.begin() as conn:    # BEGIN IMMEDIATE: the write lock, held until the review is read
+            conn.execute(t.meta.insert().values(key="h16c.test", value={}, updated_at=NOW))
+            writer_holds.set()
+            assert reader_done.wait(timeout=60), "the review read waited for the writer"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        writer = pool.submit(write)
+        assert writer_holds.wait(timeout=60)
+        view = pool.submit(review.overview, services, leader, query, "en", NOW).result(timeout=60)
+        reader_done.set()
+        writer.result(timeout=60)
+    assert view["figures"]["totals"]["due"] == EXPECTED_OCTOBER["due"]
+    # and the other way round: inside a review read, a writer begins and commits
+    real_group_counts = trends.daily_flow
+
+    def daily_with_a_write(conn, *args, **kwargs):
+        with services.store.begin() as writer_conn:
+            writer_conn.execute(t.meta.delete().where(t.meta.c.key == "h16c.test"))
+        return real_group_counts(conn, *args, **kwargs)
+    from unittest import mock
+    from dashboard.store import incident_rollups
+    with mock.patch.object(incident_rollups, "built_offset", lambda conn: None), \
+            mock.patch.object(trends, "daily_flow", daily_with_a_write):
+        found = trends.review_aggregates(services.store, OCTOBER, ev.previous(OCTOBER, OCTOBER.start.tzinfo), NOW,
+                                         "department", "Asia/Shanghai", workers=1)
+    assert found["groups"]["all"]["due"] == EXPECTED_OCTOBER["due"]
+
+
+def test_facts_of_an_older_release_are_rebuilt_whole(october):
+    """Facts built before revision 0013 have no first-fix time nor checks: the next refresh rewrites all
+    of them (and the roll-ups), though no incident changed."""
+    f = t.incident_facts.c
+    with october.begin() as conn:
+        conn.execute(t.incident_facts.update().values(fixed_at=None, verify_count=0))
+        value = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == store_ev.WATERMARK_KEY)).scalar()
+        conn.execute(t.meta.update().where(t.meta.c.key == store_ev.WATERMARK_KEY)
+                     .values(value={k: v for k, v in value.items() if k != "version"}))
+        assert store_ev.needs_refresh(conn, SHANGHAI)
+        store_ev.refresh_facts(conn, offset_seconds=SHANGHAI)
+        assert not store_ev.needs_refresh(conn, SHANGHAI)
+        assert conn.execute(sa.select(f.verify_count).where(f.incident_id == 2)).scalar() == 2
+        assert conn.execute(sa.select(sa.func.count()).where(f.fixed_at.is_not(None))).scalar() == 4

@@ -208,3 +208,23 @@ def test_stored_once_by_content_in_the_data_dir_and_in_postgresql(world):
     evidence.Thumbnails(s).submit(a).result(timeout=30)
     with s.store.read() as conn:
         assert field_store.has_thumb(conn, a)
+
+
+def test_the_demo_has_inspectors_whose_beats_cover_the_city(services, tmp_path):
+    """`cityops run` (the demo) creates inspector logins with beats, so /field can be tried at once."""
+    from dashboard.services.auth import AuthService
+    auth = AuthService(services)
+    _, logins = auth.ensure_demo_users(str(tmp_path))
+    assert auth.sign_in("inspector", logins["inspector"], "127.0.0.1").role == "inspector"
+    assert auth.sign_in("inspector2", logins["inspector2"], "127.0.0.1").role == "inspector"
+    with services.store.read() as conn:
+        beats = {name: field_store.beat(conn, name)["district"] for name in ("inspector", "inspector2")}
+    assert 1 <= len(beats["inspector"]) <= 2
+    assert sorted(beats["inspector"] + beats["inspector2"]) == sorted(d.code for d in services.city.districts)
+    me = field.me(services, Identity("inspector", "inspector"), "zh-CN")
+    assert me["beat"]["district"] == beats["inspector"]
+    # the phone's map without tiles: every district's outline, with a point inside it for its name
+    from dashboard.domain.geo import point_in_polygon
+    outlines = {d.code: d.geometry for d in services.city.districts}
+    assert [d["code"] for d in me["districts"]] == list(outlines)
+    assert all(point_in_polygon(tuple(d["label"]), outlines[d["code"]]) for d in me["districts"])

@@ -70,7 +70,7 @@ def test_sessions_end_when_the_user_changes(web, change):
     if change == "disable":
         auth.set_disabled(ADMIN, "wang", True)
     elif change == "reset":
-        auth.reset_password(ADMIN, "wang", "another long password")
+        auth.reset_password(ADMIN, "wang", "another long password", temporary=False)
     else:
         auth.set_role(ADMIN, "wang", "leader")
     assert client.get("/api/v1/incidents").status_code == 401

@@ -12,7 +12,7 @@ from benchmarks.review_figures import HISTORY_COLS, INCIDENT_COLS, generate
 from dashboard.domain import evaluation as ev
 from dashboard.store import evaluation as facts_store
 from dashboard.store import evaluation_trends as trends
-from dashboard.store import incident_rollups, schema as t
+from dashboard.store import incident_rollups, schema as t, schema_field
 
 TZ = ZoneInfo("Asia/Shanghai")
 OFFSET = 8 * 3600
@@ -25,9 +25,16 @@ def fill(store, n: int) -> None:
     for incident, history in generate(n, FIRST.astimezone(timezone.utc), 340 * 86400, seed=3):
         incs.append(dict(zip(INCIDENT_COLS, incident)) | {"details": {}})
         hists.extend(dict(zip(HISTORY_COLS, h)) | {"details": {}} for h in history)
+    # the inspectors' checks (核查) of every third fix: half of them fail, some still open
+    checks = [{"incident_id": h["incident_id"], "inspector": "x", "requested_by": "d", "department": "DEP01",
+               "requested_at": h["at"] + timedelta(hours=1),
+               "done_at": h["at"] + timedelta(hours=1 + k % 5) if k % 7 else None,
+               "result": ("fail" if k % 2 == 0 else "pass") if k % 7 else None}
+              for k, h in enumerate(x for x in hists if x["action"] == "report_fixed") if k % 3 == 0]
     with store.begin() as conn:
         conn.execute(t.incidents.insert(), incs)
         conn.execute(t.incident_history.insert(), hists)
+        conn.execute(schema_field.verification_tasks.insert(), checks)
 
 
 def refresh(store) -> None:
@@ -35,22 +42,22 @@ def refresh(store) -> None:
         facts_store.refresh_facts(conn, offset_seconds=OFFSET)
 
 
-def from_facts(store, period, before, dimension):
+def from_facts(store, period, before, dimension, now=NOW):
     """The facts path (the roll-ups left aside)."""
     with store.connect() as conn:
-        groups, weekly = facts_store.group_and_week_counts(conn, period, NOW, dimension)
+        groups, weekly = facts_store.group_and_week_counts(conn, period, now, dimension)
         from dashboard.store.evaluation_percentiles import percentile
         for name in ("accept", "close"):
-            groups["all"][f"{name}_p90"] = percentile(conn, facts_store.Cohorts(conn, period, NOW), name, None, None)
-        groups_before = facts_store.group_counts(conn, before, NOW, dimension, percentiles=False, with_total=True)
+            groups["all"][f"{name}_p90"] = percentile(conn, facts_store.Cohorts(conn, period, now), name, None, None)
+        groups_before = facts_store.group_counts(conn, before, now, dimension, percentiles=False, with_total=True)
         daily = trends.daily_flow(conn, period, "Asia/Shanghai")
     return {"groups": groups, "groups_before": groups_before, "daily": daily, "weekly": weekly}
 
 
-def from_rollups(store, period, before, dimension):
+def from_rollups(store, period, before, dimension, now=NOW):
     with store.connect() as conn:
         assert incident_rollups.built_offset(conn) == OFFSET
-        return incident_rollups.review_aggregates(conn, period, before, NOW, dimension, OFFSET)
+        return incident_rollups.review_aggregates(conn, period, before, now, dimension, OFFSET)
 
 
 def assert_same(a, b, path=""):
@@ -101,6 +108,9 @@ def test_rollups_equal_the_facts_and_stay_so_as_incidents_change(store):
             elif k % 4 == 2:
                 values |= {"department": "DEP99"}
                 action, to = "reassign", row.status
+                conn.execute(schema_field.verification_tasks.insert().values(
+                    incident_id=incident_id, inspector="x", requested_by="d", requested_at=later - timedelta(hours=2),
+                    done_at=later, result="fail"))
             else:
                 values |= {"deadline": NOW + timedelta(days=3)}
                 action, to = "supervise", row.status
@@ -149,3 +159,18 @@ def test_percentiles_of_many_durations_come_off_the_rollups_histograms(store, mo
     for name in ("accept_p90", "close_p90"):
         # a bucket spans 0.25 %; with a sample this small the neighbours of the 90th rank are farther apart
         assert exact[name] and abs(approx[name] - exact[name]) <= 0.02 * exact[name], (name, approx[name], exact[name])
+
+
+def test_a_period_to_date_reads_its_last_days_part_from_the_facts(store):
+    """This month and this week to date, and the same spans before them, end in the middle of a day: the
+    roll-ups give the whole days before it, the facts the part of the last day (due, dispatched, disposal
+    and the checks up to that time), so the figures equal the facts path's."""
+    fill(store, 3000)
+    refresh(store)
+    for now in (datetime(2026, 11, 18, 10, 30, tzinfo=TZ), datetime(2026, 11, 1, 0, 30, tzinfo=TZ)):
+        for kind in ("this_month", "this_week"):
+            p = ev.period(kind, now.date(), TZ, now=now)
+            before = ev.previous(p, TZ)
+            assert p.running and before.running
+            for dim in ("department", "district"):
+                assert_same(from_rollups(store, p, before, dim, now), from_facts(store, p, before, dim, now))

@@ -298,3 +298,12 @@ def assert_close(a, b):
         assert abs(a - b) < 1e-9 * max(1.0, abs(b)), (a, b)
     else:
         assert a == b
+
+
+def test_the_head_schema_describes_events_as_the_migrations_make_it(pg_store):
+    """PostgreSQL: `events` is partitioned by the migrations (0009); the head description says so."""
+    with pg_store.connect() as conn:
+        made = conn.exec_driver_sql("SELECT pg_get_partkeydef(to_regclass('events'))").scalar()
+        readings = conn.exec_driver_sql("SELECT pg_get_partkeydef(to_regclass('events_readings'))").scalar()
+    assert made == t.events.dialect_options["postgresql"]["partition_by"] == "LIST (kind)"
+    assert readings == "RANGE (observed_at)"

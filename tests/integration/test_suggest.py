@@ -306,7 +306,6 @@ def test_the_worker_trains_on_schedule_in_a_process_of_its_own(demo, tmp_path):
     """A copy of the demo store with no model: the worker's first round starts a training process
     (only after the first delay), the next rounds wait for it, and the model appears."""
     import sqlite3
-    import time as clock
     services, _ = demo
     path = tmp_path / "copy.sqlite3"
     source, target = sqlite3.connect(services.store.engine.url.database), sqlite3.connect(path)
@@ -334,3 +333,75 @@ def test_the_worker_trains_on_schedule_in_a_process_of_its_own(demo, tmp_path):
             assert suggest_store.active_version(conn) == 1
     finally:
         store.close()
+
+
+# -- the dispatch queue's duplicate marks (issue 16 item 9, issue 21) -------------------------------------------
+def _queue_report(services, title: str, text: str, lon: float, lat: float, category: str = "0101") -> dict:
+    draft = IncidentDraft(category=category, title=title, source="manual", source_ref=f"q-{random.random()}",
+                          description=text, lat=lat, lon=lon, district="D1", reported_at=utcnow(), details={})
+    with services.store.begin() as conn:
+        row, _ = intake.create(services, conn, draft, DISPATCHER, utcnow())
+    return row
+
+
+def _queue(services, tag: str) -> dict[int, dict]:
+    from dashboard.services import incident_queries
+    filters = incident_queries.parse_filters({"q": tag, "limit": 500, "order": "urgent"})
+    return {i["id"]: i for i in incident_queries.list_incidents(services, DISPATCHER, filters, duplicates=True)["items"]}
+
+
+def test_the_queue_marks_both_members_of_a_pair_and_pairs_by_text(services):
+    from layouts.dispatch_rows import city_names, grid_row, held_version, row_index, transaction
+    lon, lat = 118.72, 32.02
+    older = _queue_report(services, "井盖 甲 qa", "人行道上井盖缺了一块", lon, lat)
+    names = city_names(services.city, "zh-CN")
+    held = row_index([grid_row(v, "zh-CN", names) for v in _queue(services, "qa").values()])
+    newer = _queue_report(services, "井盖 乙 qa", "有车压过去声音很大", lon + 0.0002, lat)   # 19 m: by place
+    assert (newer["details"] or {}).get("likely_duplicates")                                # the newer names the older
+    # the older one's mark reaches the grid although its version did not move
+    tx, index = transaction(held, [grid_row(v, "zh-CN", names) for v in _queue(services, "qa").values()])
+    assert [r["id"] for r in tx["update"]] == [older["id"]] and [r["id"] for r in tx["add"]] == [newer["id"]]
+    assert held_version(index, older["id"]) == older["version"]
+    said = _queue_report(services, "井盖 丙 qa", "小区门口井盖松动了，车一过就哐哐响，晚上吵得睡不着", lon, lat + 0.01)
+    again = _queue_report(services, "井盖 丁 qa", "小区门口井盖松动，车一过哐哐响，晚上睡不着", lon + 0.0011, lat + 0.01)
+    alone = _queue_report(services, "井盖 戊 qa", "路边的雨水篦子被偷了", lon + 0.05, lat)
+    marks = {i: v.get("queue_duplicates") for i, v in _queue(services, "qa").items()}
+    assert marks[older["id"]] == [{"id": newer["id"], "code": newer["code"], "by": "place"}]   # the older too
+    assert marks[newer["id"]] == [{"id": older["id"], "code": older["code"], "by": "place"}]
+    assert [(m["id"], m["by"]) for m in marks[said["id"]]] == [(again["id"], "text")]          # 104 m: by text only
+    assert [(m["id"], m["by"]) for m in marks[again["id"]]] == [(said["id"], "text")]
+    assert marks[alone["id"]] is None
+
+    # the older is marked even when the newer is not in the page (another filter)
+    assert _queue(services, older["code"])[older["id"]]["queue_duplicates"][0]["id"] == newer["id"]
+    # in the grid, in both languages, with the other case's number
+    names = city_names(services.city, "en")
+    rows = {i: grid_row(v, "en", names) for i, v in _queue(services, "qa").items()}
+    assert rows[older["id"]]["dup_label"] == f"[likely duplicate of {newer['code'][-6:]}]"
+    assert rows[said["id"]]["dup_label"] == f"[similar text to {again['code'][-6:]}]"
+    zh = grid_row(_queue(services, "qa")[said["id"]], "zh-CN", city_names(services.city, "zh-CN"))
+    assert zh["dup_label"] == f"〔内容相似 {again['code'][-6:]}〕"
+    # a case no longer waiting for a decision is not marked
+    perform(services, DISPATCHER, newer["id"], "reject", newer["version"], reason="重复")
+    assert _queue(services, "qa")[older["id"]].get("queue_duplicates") is None
+
+
+def test_marking_a_page_costs_the_same_queries_however_many_rows(services):
+    lon, lat = 118.72, 32.06
+    for n in range(4):
+        _queue_report(services, f"井盖 qb{n}", "井盖缺失，行人容易踩空", lon + n * 0.0001, lat)
+
+    def queries(limit: int) -> int:
+        from dashboard.services import incident_queries
+        seen = []
+        listen = lambda *args: seen.append(1)   # noqa: E731
+        sa.event.listen(services.store.engine, "before_cursor_execute", listen)
+        try:
+            filters = incident_queries.parse_filters({"q": "qb", "limit": limit, "order": "urgent"})
+            items = incident_queries.list_incidents(services, DISPATCHER, filters, duplicates=True)["items"]
+        finally:
+            sa.event.remove(services.store.engine, "before_cursor_execute", listen)
+        assert len(items) == limit and all(i.get("queue_duplicates") for i in items)
+        return len(seen)
+
+    assert queries(2) == queries(4)

@@ -267,3 +267,42 @@ def test_departments_level_may_be_headed_parent(pkg):
     data[0][data[0].index("level")] = "parent"
     write_rows(pkg / "departments.csv", data)
     assert read_package(pkg).city.department("cgj").level == "市级"
+
+
+def with_needs_verification(pkg, values: dict[int, str]):
+    """categories.csv with a needs_verification column: {data line index: cell}, the rest empty."""
+    data = rows(pkg / "categories.csv")
+    data[0].append("needs_verification")
+    for i, line in enumerate(data[1:], start=1):
+        line.append(values.get(i, ""))
+    write_rows(pkg / "categories.csv", data)
+    return data
+
+
+@pytest.mark.parametrize("text", ["maybe", "2", "必须"])
+def test_needs_verification_that_is_not_yes_or_no(pkg, text):
+    data = with_needs_verification(pkg, {3: text})
+    found = errors(pkg)
+    assert found == [f"categories.csv, line 4: needs_verification of {data[3][0]} is {text!r} — write yes (close only "
+                     "after an inspector's passed check, 核查) or no, or leave it empty (the setting "
+                     "field_verify_categories decides)"]
+
+
+def test_needs_verification_is_read_yes_no_or_not_said(pkg):
+    assert all(c.needs_verification is None for c in read_package(pkg).city.categories)   # no column
+    data = with_needs_verification(pkg, {1: "yes", 2: "否", 3: "NO", 4: "是"})
+    city = read_package(pkg).city
+    said = {c.code: c.needs_verification for c in city.categories}
+    assert [said[data[i][0]] for i in (1, 2, 3, 4, 5)] == [True, False, False, True, None]
+
+
+def test_needs_verification_is_written_only_when_said_and_reads_back_the_same(pkg, tmp_path):
+    plain = package_files(read_package(pkg).city)["categories.csv"]
+    assert "needs_verification" not in plain.splitlines()[0]     # a package without the column stays so
+    data = with_needs_verification(pkg, {1: "yes", 2: "no"})
+    once = package_files(read_package(pkg).city)
+    written = {r[0]: r for r in csv.reader(io.StringIO(once["categories.csv"]))}
+    assert written["code"][-2:] == ["retired", "needs_verification"]
+    assert [written[data[i][0]][-1] for i in (1, 2, 3)] == ["yes", "no", ""]
+    write_package(read_package(pkg).city, tmp_path / "again")
+    assert package_files(read_package(tmp_path / "again").city) == once

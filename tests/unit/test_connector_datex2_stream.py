@@ -62,6 +62,35 @@ def test_a_dtd_is_refused_in_a_gzip_file_too():
         datex2.parse(gzip.compress(load("entity_expansion.xml")))
 
 
+HEAD = (b'<d2LogicalModel xmlns="http://datex2.eu/schema/2/2_0" '
+        b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" modelBaseVersion="2">')
+
+
+def test_deep_nesting_before_the_publication_is_refused():
+    body = HEAD + b"<exchange>" + b"<a>" * 5000 + b"</a>" * 5000 + b"</exchange></d2LogicalModel>"
+    with pytest.raises(ParseError, match="nested deeper than 100 levels"):
+        datex2.parse(body)
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_endless_nesting_inside_a_site_is_refused_with_memory_bounded(zipped):
+    """Inside measured data only element ends are read: millions of open elements would all stay in memory."""
+    body = (HEAD + b'<payloadPublication xsi:type="MeasuredDataPublication"><siteMeasurements>'
+            + b"<a>" * 3_000_000)   # 9 MB that never closes anything
+    tracemalloc.start()
+    try:
+        with pytest.raises(ParseError, match="closed no element"):
+            list(iter_items(gzip.compress(body) if zipped else body))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 40e6, f"peak {peak / 1e6:.0f} MB"   # the 9 MB body twice, 256 KB of elements
+
+
+def test_ordinary_depth_still_reads():
+    assert len(datex2.parse(load("v2_measured_data.xml"))) > 0
+
+
 @pytest.mark.parametrize("version", [2, 3])
 def test_generated_publications_of_both_versions(tmp_path, version):
     path = tmp_path / "p.xml"

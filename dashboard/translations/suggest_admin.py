@@ -1,0 +1,37 @@
+"""The admin's page of dispatching by itself (自动派遣设置)."""
+
+# key → (zh-CN, en)
+STRINGS: dict[str, tuple[str, str]] = {
+    "nav.suggest_admin": ("自动派遣", "Auto-dispatch"),
+    "sugadm.title": ("自动派遣设置", "Dispatching by itself"),
+    "sugadm.subtitle": ("开启的类别，新上报在模型置信度达到该类别阈值时由系统直接派遣；其余仍由调度员处理",
+                        "For a category switched on, CityOps dispatches a new report itself when the model's "
+                        "confidence reaches the category's threshold; everything else waits for a dispatcher"),
+    "sugadm.target": ("目标准确率", "Target precision"),
+    "sugadm.target.hint": ("阈值按此准确率在留出的已结案件上选定", "Thresholds are chosen for this precision on held-out closed cases"),
+    "sugadm.model": ("模型 v{v} · {at} 训练 · 学习已结案件 {n} 件", "Model v{v} · trained {at} · learned from {n} closed cases"),
+    "sugadm.no_model": ("尚无模型：先运行 cityops suggest train，开启的类别在有模型之前不会自动派遣",
+                        "No model yet: run `cityops suggest train`; nothing is dispatched by itself until there is one"),
+    "sugadm.col.category": ("类别", "Category"),
+    "sugadm.col.auto": ("自动派遣", "Dispatch by itself"),
+    "sugadm.col.threshold": ("置信度阈值", "Confidence threshold"),
+    "sugadm.col.coverage": ("覆盖率", "Coverage"),
+    "sugadm.col.precision": ("准确率", "Precision"),
+    "sugadm.col.held_out": ("留出案件", "Held-out cases"),
+    "sugadm.col.changed": ("最近修改", "Last changed"),
+    "sugadm.switch_for": ("{category}：自动派遣", "Dispatch {category} by itself"),
+    "sugadm.own_target": ("按 {target}", "at {target}"),
+    "sugadm.never": ("达不到目标", "never reaches the target"),
+    "sugadm.unmeasured": ("未测", "not measured"),
+    "sugadm.empty": ("没有可派遣的类别", "No category is dispatched to any department"),
+    "sugadm.changed_by": ("{who} · {at}", "{who} · {at}"),
+    "sugadm.status.on": ("已开启自动派遣：{category}（目标准确率 {target}）",
+                         "Dispatching by itself switched on for {category} (target precision {target})"),
+    "sugadm.status.unreachable": ("。当前模型在此准确率下达不到目标，该类别暂不会自动派遣",
+                                  ". The model does not reach this precision for it: nothing goes by itself until it does"),
+    "sugadm.status.off": ("已关闭自动派遣：{category}", "Dispatching by itself switched off for {category}"),
+    "sugadm.status.target": ("目标准确率改为 {target}：{n} 个类别", "Target precision set to {target} for {n} categories"),
+    "sugadm.status.refused": ("未保存：{reason}", "Not saved: {reason}"),
+    "sugadm.coverage.help": ("该类别的建议中置信度达到阈值的比例", "Share of the category's suggestions at or above the threshold"),
+    "sugadm.precision.help": ("其中类别与部门都正确的比例", "Of those, the share with category and department both right"),
+}
