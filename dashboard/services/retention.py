@@ -21,6 +21,7 @@ from pathlib import Path
 
 from dashboard.config import Settings
 from dashboard.store import Store, audit_prune, rollups, utcnow
+from dashboard.store.audit_archive import FOLDER as AUDIT_ARCHIVE_FOLDER
 from dashboard.store import retention as prune
 
 from .container import Services
@@ -175,7 +176,7 @@ def run_round(store: Store, policy: Policy, now: datetime, standard: str,
 
 
 def audit_archive_dir(settings: Settings) -> Path:
-    return Path(settings.data_dir) / "audit-archive"
+    return Path(settings.data_dir) / AUDIT_ARCHIVE_FOLDER
 
 
 class RetentionWorker:

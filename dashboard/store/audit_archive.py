@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from . import as_utc, audit_chain, schema_security as ts
 from .audit_chain import FIELDS, GENESIS, instant
 
+FOLDER = "audit-archive"          # in the data directory (services.retention; carried by backups)
 PATTERN = "audit-*.jsonl.gz"
 
 

@@ -29,13 +29,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import Store, as_utc, migrate, open_store, schema as t
+from . import Store, as_utc, audit_archive, migrate, open_store, schema as t
 
 FORMAT = 1
 CHECKED = (("incidents", t.incidents), ("incident_history", t.incident_history), ("audit_log", t.audit_log))
 CONTENT_TABLES = ("incidents", "incident_history", "audit_log", "events", "users")
 EVIDENCE = "evidence"
-AUDIT_ARCHIVE = "audit-archive"   # as services.retention.audit_archive_dir names it
+AUDIT_ARCHIVE = audit_archive.FOLDER
 FOLDERS = (EVIDENCE, AUDIT_ARCHIVE)   # the data directory's folders a backup carries
 
 
